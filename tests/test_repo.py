@@ -1,0 +1,29 @@
+"""Repository-level checks: notebooks and the exported package agree, and notebooks are clean."""
+import subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+def _status():
+    return subprocess.run(["git", "status", "--porcelain", "--", "genda", "nbs"], cwd=ROOT,
+                          capture_output=True, text=True).stdout
+
+def test_export_and_clean_are_noops():
+    "`nbdev_export` and `nbdev_clean` change nothing: the committed modules come from the committed notebooks."
+    before = _status()
+    for cmd in ("nbdev_export", "nbdev_clean"):
+        r = subprocess.run([str(BIN / cmd)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    after = _status()
+    assert before == after, f"nbdev_export/nbdev_clean changed files:\n{after}"
+
+def test_every_module_has_a_notebook():
+    mods = {p.stem for p in (ROOT / "genda").glob("*.py") if not p.name.startswith("_")}
+    srcs = subprocess.run(["grep", "-rhoP", r"default_exp\s+\K[\w.]+", "nbs", "--include=*.ipynb"],
+                          cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert mods <= set(srcs), f"modules without a notebook: {mods - set(srcs)}"
+
+def test_cli_help():
+    r = subprocess.run([str(BIN / "genda"), "--help"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "demo" in r.stdout, r.stderr
