@@ -104,3 +104,26 @@ def test_lazy_equals_eager(small):
 def test_cli_list(capsys):
     assert D.main(["list"]) == 0
     assert "glorys_gulfstream" in capsys.readouterr().out
+
+
+def test_local_ocean_with_era5_winds(tmp_path):
+    "A user's ocean files without winds + ERA5-like winds (6-hourly, 0.25 deg, 0..360 lon, descending lat, u10/v10)."
+    raw = D.synthetic_raw(nt=20, ny=24, nx=32, seed=5)
+    raw.drop_vars(["uas", "vas"]).to_netcdf(tmp_path / "ocean.nc")
+    t = np.arange("2010-01-01", "2010-01-21", np.timedelta64(6, "h"), dtype="datetime64[ns]")
+    lat = np.arange(46, 23.9, -0.25); lon = np.arange(288, 322.01, 0.25)
+    LA, LO = np.meshgrid(lat, lon, indexing="ij")
+    u = np.broadcast_to(5 + 0.1 * (LO - 300), (len(t),) + LA.shape).astype("float32")
+    era = xr.Dataset({"u10": (("valid_time", "latitude", "longitude"), u, {"units": "m s**-1"}),
+                      "v10": (("valid_time", "latitude", "longitude"), np.full_like(u, -2.0), {"units": "m s**-1"})},
+                     coords=dict(valid_time=t, latitude=lat, longitude=lon))
+    era.to_netcdf(tmp_path / "era5.nc")
+    cat = {"_path": "test", "sources": {
+        "mine": {"driver": "local", "paths": [str(tmp_path / "ocean.nc")], "winds": "era5", "region": [-70, -40, 25, 45]},
+        "era5": {"driver": "local", "kind": "winds", "paths": [str(tmp_path / "era5*.nc")],
+                 "variables": {"u10": "uas", "v10": "vas"}}}}
+    ds = D.open_source("mine", catalog=cat)
+    assert list(ds.data_vars) == D.RAW_VARS and ds.sizes["time"] == 20
+    expect = 5 + 0.1 * ((ds.longitude.values + 360) - 300)
+    np.testing.assert_allclose(ds.uas.isel(time=3, latitude=5).values, expect, atol=1e-4)
+    np.testing.assert_allclose(ds.vas.values, -2.0)
