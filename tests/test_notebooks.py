@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith("_"))
-RUNNER = ("import sys, nbdev.test as t; ok, secs = t.test_nb(sys.argv[1], skip_flags=['slow']); "
+RUNNER = ("import sys, pathlib, nbdev.test as t; ok, secs = t.test_nb(pathlib.Path(sys.argv[1]), skip_flags=['slow']); "
           "print(f'{sys.argv[1]}: {secs:.1f}s'); sys.exit(0 if ok else 1)")
 
 @pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
