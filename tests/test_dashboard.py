@@ -300,3 +300,18 @@ def test_bad_results_give_a_message(bad_server, browser, route, text):
         assert pg.foreign() == [] and pg.errors == [], (pg.foreign(), pg.errors)
     finally:
         pg.close()
+
+
+def test_panel_serve_notebook(results, browser):
+    "`panel serve nbs/11_dashboard.ipynb` opens the same app (results from $GENDA_RESULTS)."
+    nb = ROOT/"nbs"/"11_dashboard.ipynb"
+    if not nb.exists(): pytest.skip("notebook not in this checkout")
+    proc, url = _start(lambda port: [sys.executable, "-m", "panel", "serve", str(nb), "--port", str(port), "--address", "127.0.0.1",
+                                     "--allow-websocket-origin", f"127.0.0.1:{port}"], env_extra=dict(GENDA_RESULTS=str(results)))
+    pg = Page(browser, f"{url}/11_dashboard")
+    try:
+        _loaded(pg.page)
+        assert "Truth" in _images(pg.page)
+        assert pg.foreign() == [] and pg.errors == [], (pg.foreign(), pg.errors)
+    finally:
+        pg.close(); _stop(proc)
