@@ -62,3 +62,28 @@ def test_demo_prior_identical_twin_osse():
     print(r)
     assert r["rmse_obs"] < 0.25, r
     assert r["spread_dense"] < r["spread_none"], r
+
+
+class _Gather(torch.autograd.Function):  # reverse mode only: torch.func.jvp cannot go through it
+    @staticmethod
+    def forward(ctx, x, idx):
+        ctx.save_for_backward(idx); ctx.shape = x.shape
+        return x.flatten(1)[:, idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, = ctx.saved_tensors
+        out = g.new_zeros(g.shape[0], int(torch.tensor(ctx.shape[1:]).prod()))
+        out[:, idx] = g
+        return out.reshape(ctx.shape), None
+
+
+def test_operator_linearisation_fallback():
+    "Operators that torch.func cannot trace (an autograd.Function without jvp) fall back to a double VJP."
+    idx = torch.tensor([1, 5, 7])
+    A = lambda x: 2 * _Gather.apply(x, idx) + _Gather.apply(x, idx) ** 2
+    x0 = torch.randn(2, 3, 3, dtype=torch.float64); w = torch.randn(2, 3, 3, dtype=torch.float64)
+    with pytest.raises(Exception): torch.func.jvp(A, (x0,), (w,))
+    f = _lin(A, x0)
+    for _ in range(2):
+        torch.testing.assert_close(f(w), 2 * w.flatten(1)[:, idx] + 2 * x0.flatten(1)[:, idx] * w.flatten(1)[:, idx])
