@@ -8,17 +8,18 @@ __all__ = ['CHANNELS', 'VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING',
            'spectra_panel', 'read_metrics', 'metrics_panel', 'metrics_table', 'Dashboard', 'app', 'free_port', 'serve',
            'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables', 'plot_run', 'plot_main']
 
-# %% ../nbs/11_dashboard.ipynb #73b17c64
+# %% ../nbs/11_dashboard.ipynb #fb233884
 import argparse, io, os, socket, sys, tempfile, time
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import param
 import xarray as xr
 import yaml
 
-# %% ../nbs/11_dashboard.ipynb #9657ff97
+# %% ../nbs/11_dashboard.ipynb #c44af433
 CHANNELS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas"]
 VARIABLES = CHANNELS + ["uo", "vo"]  # everything a results store may hold
 UNITS = dict(zos="m", thetao="degC", so="psu", u_ageo_eddy="m s-1", v_ageo_eddy="m s-1",
@@ -38,7 +39,7 @@ def cmap(var:str, # a variable name, or "spread" / "error"
     name = {"spread": "amp", "error": "balance"}.get(var, CMAPS.get(var, "thermal"))
     return getattr(cmocean.cm, name)
 
-# %% ../nbs/11_dashboard.ipynb #3d39cf4f
+# %% ../nbs/11_dashboard.ipynb #4affcbff
 def _write_atomic(obj, path:Path, **kw):
     "Write a Dataset (netCDF), DataFrame (csv), str or dict (yaml) to `path` via a temporary file and a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +65,7 @@ def _grid(nx):
     land = lon[None, :] < coast[:, None]
     return lat, lon, land
 
-# %% ../nbs/11_dashboard.ipynb #f2287f0c
+# %% ../nbs/11_dashboard.ipynb #e94ff3d4
 def _example_truth(nx, days, seed, start="2020-01-01"):
     "Smooth random physical fields on the Gulf Stream grid (fixture, not science)."
     rng = np.random.default_rng(seed)
@@ -108,7 +109,7 @@ def _example_truth(nx, days, seed, start="2020-01-01"):
     ds.attrs.update(source="genda.dashboard.make_example_run (smooth random fixture, not science)", seed=seed)
     return ds
 
-# %% ../nbs/11_dashboard.ipynb #01ad9b87
+# %% ../nbs/11_dashboard.ipynb #5f22a240
 def _example_obs(truth, rng):
     "Nadir altimeter tracks, SWOT-like swaths (point layout) and clear-sky L3 SST (gridded layout) from `truth`."
     lat, lon = truth.latitude.values, truth.longitude.values
@@ -145,7 +146,7 @@ def _example_obs(truth, rng):
     out["sst_l3"] = ds
     return out
 
-# %% ../nbs/11_dashboard.ipynb #429c0955
+# %% ../nbs/11_dashboard.ipynb #9cc1df8f
 def _crps_ens(ens, y):
     "Ensemble CRPS (member axis 0) averaged over finite points."
     m = ens.shape[0]
@@ -172,7 +173,7 @@ def _example_metrics(truth, ens, baselines):
     df["time"] = pd.to_datetime(df.time).dt.strftime("%Y-%m-%d")
     return df
 
-# %% ../nbs/11_dashboard.ipynb #3b90d9c6
+# %% ../nbs/11_dashboard.ipynb #014f24a3
 def make_example_run(path, # run folder to write (created; files replaced atomically)
                      nx:int=32, # grid points along each axis
                      days:int=5, # number of daily fields
@@ -214,7 +215,7 @@ def make_example_run(path, # run folder to write (created; files replaced atomic
     _write_atomic(f"# {path.name}\n\nExample run (smooth random fields, a test fixture; not science).\n", path/"report.md")
     return path
 
-# %% ../nbs/11_dashboard.ipynb #223cc83c
+# %% ../nbs/11_dashboard.ipynb #fe8c7937
 RUN_FILES = ["config.yaml", "truth.nc", "genda.nc", "oi.nc", "unet.nc", "metrics.csv"]
 
 def find_runs(results, # a results folder, or a run folder itself
@@ -232,7 +233,7 @@ def find_runs(results, # a results folder, or a run folder itself
         level = [c for c in level if not is_run(c) and c.name not in ("obs", "figures")]
     return sorted(out)
 
-# %% ../nbs/11_dashboard.ipynb #617d7df7
+# %% ../nbs/11_dashboard.ipynb #c02c27da
 class Run:
     "Lazy reader of one results folder: datasets are opened on first use and read one day at a time."
     def __init__(self, path, # the run folder
@@ -291,7 +292,7 @@ class Run:
         g = self.open("genda")
         return int(g.sizes.get("member", 1)) if g is not None else 0
 
-# %% ../nbs/11_dashboard.ipynb #7ee0d336
+# %% ../nbs/11_dashboard.ipynb #a1c94e88
 def _day(ds, var, date, **isel):
     "One 2-D day of `ds[var]` as a float array, or None when missing."
     if ds is None or var not in ds: return None
@@ -325,7 +326,7 @@ def _obs_day(run, var, date):
                 grid = g if grid is None else np.where(np.isnan(g), grid, g); names.append(name)
     return pts, grid, names
 
-# %% ../nbs/11_dashboard.ipynb #130f926f
+# %% ../nbs/11_dashboard.ipynb #e9d9f347
 PANELS = ["truth", "obs", "mean", "member", "spread", "error", "oi", "unet"]
 TITLES = dict(truth="Truth", obs="Obs", mean="Ensemble mean", member="Member",
               spread="Ensemble spread", error="Error (mean - truth)", oi="OI baseline", unet="U-Net baseline")
@@ -376,7 +377,7 @@ def frame(run, # a run folder (or `Run`)
     r._stamp = st
     return _frame_cached(path, var, pd.Timestamp(date), int(member), st)
 
-# %% ../nbs/11_dashboard.ipynb #bfe1544d
+# %% ../nbs/11_dashboard.ipynb #685e51b0
 def isotropic_spectrum(a:np.ndarray, # 2-D field (NaN land is filled with the mean)
                        dx_km:float, # grid spacing in km
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -396,7 +397,7 @@ def isotropic_spectrum(a:np.ndarray, # 2-D field (NaN land is filled with the me
     E = np.bincount(idx.ravel(), weights=P.ravel(), minlength=n)[1:n]*dk  # power in each ring per unit wavenumber
     return k, E
 
-# %% ../nbs/11_dashboard.ipynb #fb0944ba
+# %% ../nbs/11_dashboard.ipynb #983c9449
 def _hv():
     "HoloViews with its bokeh backend loaded (imported lazily: the CLI and `genda plot` don't need it)."
     import holoviews as hv
@@ -432,7 +433,7 @@ def coastline(lat:np.ndarray, # latitudes (ascending)
     gen = contourpy.contour_generator(x=lon, y=lat, z=land.astype("float64"), line_type="Separate")
     return [l for l in gen.lines(0.5) if len(l) > 1]
 
-# %% ../nbs/11_dashboard.ipynb #2d5cad53
+# %% ../nbs/11_dashboard.ipynb #d227cbad
 def _segments(lines):
     "Polylines (list of (N, 2) arrays) as an (M, 4) array of segments x0, y0, x1, y1."
     segs = [np.c_[l[:-1], l[1:]] for l in lines if len(l) > 1]
@@ -482,7 +483,7 @@ def map_panel(fr:dict, # a `frame`
     names = ", ".join(fr.get("obs_names") or []) or f"no observations of {var}"
     return (img * gimg * pp * path).opts(title=f"{title}: {names}")
 
-# %% ../nbs/11_dashboard.ipynb #0a5564c9
+# %% ../nbs/11_dashboard.ipynb #e5ebd638
 def spectra_panel(fr:dict, # a `frame`
                   var:str, # variable shown
                   width:int=420, # frame width
@@ -504,7 +505,7 @@ def spectra_panel(fr:dict, # a `frame`
         logx=True, logy=True, frame_width=width, frame_height=260, title=f"Isotropic spectra of {var}",
         xlabel="wavenumber [cycles/km]", ylabel=f"PSD [({UNITS.get(var, '')})² km]", legend_position="bottom_left", show_grid=True)
 
-# %% ../nbs/11_dashboard.ipynb #174e1030
+# %% ../nbs/11_dashboard.ipynb #9cb7625d
 def read_metrics(run) -> pd.DataFrame:
     "The tidy metrics table of a run (empty DataFrame if missing); `time` parsed to datetimes (NaT for run totals)."
     p = Path(getattr(run, "path", run))/"metrics.csv"
@@ -539,7 +540,7 @@ def metrics_table(df:pd.DataFrame, # from `read_metrics`
     if tot.empty: return pd.DataFrame()
     return tot.pivot_table(index=["variable", "method"], columns="metric", values="value", aggfunc="mean")
 
-# %% ../nbs/11_dashboard.ipynb #dc6e0fac
+# %% ../nbs/11_dashboard.ipynb #4cc16849
 def _message(text, kind="warning"):
     import panel as pn
     return pn.pane.Alert(text, alert_type=kind, css_classes=["genda-message"], width=900)
@@ -549,6 +550,10 @@ def _no_runs_text(results):
             f"`obs/*.nc`, `metrics.csv` and `config.yaml` (written by `genda osse` / `genda demo`). "
             f"For a small example run: `python -c \"from genda.dashboard import make_example_run; "
             f"make_example_run('{Path(results)/'example'}')\"`.")
+
+class _State(param.Parameterized):
+    "What the plots show: variable, date index, member."
+    var = param.String(); t = param.Integer(0); m = param.Integer(0)
 
 class Dashboard:
     "The dashboard of a results folder: run, date, variable and member selectors, linked maps, spectra, metrics."
@@ -597,8 +602,10 @@ class Dashboard:
         self.download = pn.widgets.FileDownload(callback=self.download_bytes, filename=self._filename(),
                                                 label="Download shown fields (netCDF)",
                                                 css_classes=["genda-download"])
-        for w in (self.var_w, self.date_w, self.member_w):
-            w.param.watch(self._start, "value", precedence=0)
+        # the plots depend on one state object, updated inside `hold` so that a change reaches the browser as one message
+        self.state = _State(var=self.var_w.value, t=0, m=0)
+        for w, k in ((self.var_w, "var"), (self.date_w, "t"), (self.member_w, "m")):
+            w.param.watch(lambda e, k=k: self._set(k, e), "value")
         # coastline of the run, from its own land mask
         ref = run.reference
         v0 = next((v for v in ["zos", "thetao", "so", "uo"] if v in ref), list(ref.data_vars)[0])
@@ -607,12 +614,13 @@ class Dashboard:
         self.lat, self.lon = ref.latitude.values, ref.longitude.values
         self.coast = coastline(self.lat, self.lon, np.isnan(a.values))
         hv = _hv()
-        dmaps = [hv.DynamicMap(pn.bind(self._map, p, var=self.var_w, t=self.date_w,
-                                       **({"m": self.member_w} if p == "member" else {}))) for p in PANELS]
+        st = self.state.param
+        dmaps = [hv.DynamicMap(pn.bind(self._map, p, var=st.var, t=st.t, **({"m": st.m} if p == "member" else {})))
+                 for p in PANELS]
         # one pane per map: Panel links the axes of HoloViews panes that share dimensions (linked zoom and pan)
         self.map_panes = [pn.pane.HoloViews(dm, linked_axes=True) for dm in dmaps]
         self.maps_pane = pn.GridBox(*self.map_panes, ncols=4)
-        spec = hv.DynamicMap(pn.bind(self._spectra, var=self.var_w, t=self.date_w))
+        spec = hv.DynamicMap(pn.bind(self._spectra, var=st.var, t=st.t))
         self.spec_pane = pn.pane.HoloViews(spec, linked_axes=False)
         mdf = read_metrics(run)
         def metrics_view(var):
@@ -620,8 +628,6 @@ class Dashboard:
             return pn.Column(*[pn.pane.HoloViews(p, linked_axes=False) for p in (m.values() if isinstance(m, hv.Layout) else [m])])
         self.metrics_pane = pn.panel(pn.bind(metrics_view, self.var_w))
         self.table_pane = pn.pane.DataFrame(pn.bind(lambda var: metrics_table(mdf, var).round(4), self.var_w))
-        for w in (self.var_w, self.date_w, self.member_w):
-            w.param.watch(self._done, "value", precedence=10)
         cfg = run.config
         info = pn.pane.Markdown(f"**{run.name}** · {len(self.dates)} days · {run.members} members · "
                                 f"{len(self.lat)}×{len(self.lon)} grid" + (f" · {cfg.get('kind')}" if cfg.get("kind") else ""))
@@ -631,7 +637,13 @@ class Dashboard:
         self._done(None)
 
     # -- callbacks -----------------------------------------------------------------------------------------------
-    def _start(self, event): self._t0 = time.perf_counter()
+    def _set(self, key, event):
+        "A widget changed: update the plots' state (one batched message to the browser) and the status line."
+        import panel as pn
+        self._t0 = time.perf_counter()
+        with pn.io.hold():
+            self.state.param.update(**{key: event.new})
+            self._done(event)
     def _done(self, event):
         ms = None if self._t0 is None else 1000*(time.perf_counter() - self._t0)
         if ms is not None and event is not None: self.timings.append((event.obj.name, ms))
@@ -703,7 +715,7 @@ def app(results, # results folder (runs in sub-folders) or one run folder
     except Exception as e:
         return pn.Column(_message(f"**The dashboard could not load `{results}`**: {type(e).__name__}: {e}", "danger"))
 
-# %% ../nbs/11_dashboard.ipynb #7ed53543
+# %% ../nbs/11_dashboard.ipynb #9fe7a24d
 def free_port(address:str="127.0.0.1") -> int:
     "A free TCP port on `address`."
     with socket.socket() as s:
@@ -740,7 +752,7 @@ def main(argv:list[str]|None=None):
     if a.example and not find_runs(a.results): make_example_run(Path(a.results)/"example", nx=64, days=10, members=8)
     return serve(a.results, port=a.port, address=a.address, show=a.show, websocket_origin=a.allow_websocket_origin)
 
-# %% ../nbs/11_dashboard.ipynb #d9e23bc4
+# %% ../nbs/11_dashboard.ipynb #3dfe576a
 def _save(fig, path:Path, dpi=150):
     "Save a matplotlib figure atomically (tmp + rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -804,7 +816,7 @@ def plot_maps(run, # run folder or `Run`
     path = Path(path) if path else run.path/"figures"/f"maps_{var}_{date:%Y-%m-%d}.png"
     return _save(fig, path, dpi)
 
-# %% ../nbs/11_dashboard.ipynb #64c2207b
+# %% ../nbs/11_dashboard.ipynb #1e53ca93
 def plot_spectra(run, var:str, date, path=None, dpi:int=150):
     "Isotropic spectra of one day: truth, every member, ensemble mean, OI and U-Net."
     from matplotlib.figure import Figure
@@ -858,7 +870,7 @@ def write_metric_tables(run, out=None) -> list[Path]:
     except Exception: pass  # LaTeX export needs jinja2
     return paths
 
-# %% ../nbs/11_dashboard.ipynb #280f44f2
+# %% ../nbs/11_dashboard.ipynb #30ad8682
 def plot_run(run, # run folder
              variables:list|None=None, # default: zos, thetao, so, uo, vo (those in the run)
              dates:list|None=None, # default: the last date
