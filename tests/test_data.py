@@ -48,7 +48,7 @@ def test_cmems_offline_fails_fast_without_leaking(monkeypatch, tmp_path, capsys)
     t0 = time.time()
     with pytest.raises(D.DataError, match="Copernicus Marine") as e:
         D.open_source("glorys_gulfstream", winds=None)
-    assert time.time() - t0 < 60
+    assert time.time() - t0 < 20  # ~3 s here (import included); the defaults retry for minutes
     out = capsys.readouterr()
     assert "pw-never-printed-123" not in str(e.value) + out.out + out.err
 
