@@ -5,22 +5,23 @@
 # %% auto #0
 __all__ = ['OMEGA', 'GRAV', 'R_EARTH', 'RHO_AIR', 'CD_AIR', 'RHO_SEA', 'WORLD_VERSION', 'OCEAN_VARS', 'VAR_ATTRS', 'WorldConfig',
            'config_key', 'output_grid', 'QGModel', 'land_mask', 'WindField', 'ekman_current', 'make_world',
-           'cache_path', 'write_world', 'demo_world', 'main']
+           'cache_path', 'write_world', 'demo_world', 'main', 'isotropic_spectrum', 'spectral_slope']
 
-# %% ../nbs/00_world.ipynb #eeac9941
+# %% ../nbs/00_world.ipynb #3190a52c
 import argparse, dataclasses, hashlib, json, math, os, sys, tempfile, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
-import numpy as np, pandas as pd, xarray as xr, torch
+import numpy as np, pandas as pd, xarray as xr, scipy.fft as sfft
+from scipy.special import erf as _erf
 from tqdm.auto import tqdm
 
-# %% ../nbs/00_world.ipynb #f1b85ad4
+# %% ../nbs/00_world.ipynb #23c9ca10
 OMEGA, GRAV, R_EARTH = 7.2921e-5, 9.81, 6.371e6  # s-1, m s-2, m
 RHO_AIR, CD_AIR, RHO_SEA = 1.2, 1.2e-3, 1025.0   # kg m-3, -, kg m-3
 WORLD_VERSION = 1  # bump when the generator changes: it is part of the cache key
 OCEAN_VARS = ["zos", "thetao", "so", "uo", "vo"]
 
-# %% ../nbs/00_world.ipynb #4a7e409c
+# %% ../nbs/00_world.ipynb #54a3a42c
 @dataclass
 class WorldConfig:
     "Everything that defines a world: grid, dates, seed and physics. Same config -> identical ocean."
@@ -37,24 +38,25 @@ class WorldConfig:
     spinup_days: int = 240       # model days run before output starts
     ld_km: float = 35.0          # first baroclinic deformation radius (km)
     delta: float = 0.25          # layer thickness ratio H1/H2
-    jet_speed: float = 1.0       # peak speed of the imposed upper-layer background jet (m/s)
+    jet_speed: float = 1.3       # peak speed of the imposed upper-layer background jet (m/s)
     jet_width_km: float = 45.0   # e-folding half-width of the Gaussian jet (km)
     jet_lat_frac: float = 0.5    # jet axis position as a fraction of the output box height
     beta_factor: float = 1.0     # multiplies beta = 2 Omega cos(lat0)/R
     drag_days: float = 15.0      # bottom (lower-layer) linear drag time scale (days)
     points_per_ld: float = 3.0   # model grid points per deformation radius
     pad_y: float = 1.25          # model domain height / output box height (keeps the periodic wrap away)
-    cfl: float = 0.6             # advective CFL number for the time step (AB3 is stable to ~0.7)
-    umax: float = 2.5            # speed (m/s) assumed for the CFL time step
-    sst_south: float = 26.0      # background SST at the southern model edge (degC)
-    sst_north: float = 14.0      # background SST at the northern model edge (degC)
+    cfl: float = 0.3             # u dt / dx for the time step (pseudo-spectral AB3 needs < ~0.35)
+    umax: float = 2.2            # speed (m/s) assumed for the time step (more steps are taken if it is exceeded)
+    sst_south: float = 25.0      # background SST at the southern model edge (degC)
+    sst_north: float = 15.0      # background SST at the northern model edge (degC)
     sst_front: float = 5.0       # extra SST drop across the jet front (degC)
     sst_season: float = 3.0      # seasonal SST amplitude (degC; larger in the north)
     sss_south: float = 36.5      # background SSS at the southern edge (psu)
     sss_north: float = 35.0      # background SSS at the northern edge (psu)
     sss_front: float = 0.8       # extra SSS drop across the jet front (psu)
     sss_season: float = 0.15     # seasonal SSS amplitude (psu)
-    relax_days: float = 40.0     # SST/SSS anomaly relaxation time (days)
+    relax_days: float = 40.0     # SST anomaly relaxation time (days)
+    sss_relax_days: float = 120.0 # SSS anomaly relaxation time (days): SSS keeps a longer memory than SST
     kappa: float = 20.0          # tracer Laplacian diffusivity (m2/s)
     wind_mean: float = 6.0       # annual-mean westerly wind (m/s)
     wind_season: float = 2.5     # seasonal amplitude of the westerlies (m/s, strongest mid-January)
@@ -66,13 +68,13 @@ class WorldConfig:
     land: bool = True            # put a coastline in the north-west corner
     dtype: str = "float32"       # dynamics precision ("float32" is 2x faster; "float64")
 
-# %% ../nbs/00_world.ipynb #71edbcdd
+# %% ../nbs/00_world.ipynb #1a59ae8f
 def config_key(cfg: WorldConfig) -> str:
     "Short stable hash of a config (plus the generator version): the cache file name."
     s = json.dumps({**asdict(cfg), "_v": WORLD_VERSION}, sort_keys=True)
     return hashlib.sha1(s.encode()).hexdigest()[:12]
 
-# %% ../nbs/00_world.ipynb #52ce856e
+# %% ../nbs/00_world.ipynb #684b7c32
 def output_grid(cfg: WorldConfig):
     "Output `time`, `latitude`, `longitude` coordinates of a config."
     ny = cfg.ny or cfg.nx
@@ -86,7 +88,7 @@ def output_grid(cfg: WorldConfig):
     time = pd.date_range(start, periods=n, freq="D")
     return time, lat, lon
 
-# %% ../nbs/00_world.ipynb #ee5687e1
+# %% ../nbs/00_world.ipynb #42d473db
 def _nice(n):
     "Smallest even integer >= n whose only prime factors are 2, 3, 5 (fast FFT sizes)."
     n = max(int(math.ceil(n)), 8)
@@ -97,13 +99,13 @@ def _nice(n):
         if m == 1 and n % 2 == 0: return n
         n += 1
 
-# %% ../nbs/00_world.ipynb #c9cdda24
+# %% ../nbs/00_world.ipynb #0998b8cc
 class QGModel:
     "Two-layer QG perturbations on an imposed Gaussian jet, beta-plane, doubly periodic, plus two surface tracers."
     def __init__(self, cfg: WorldConfig):
         self.cfg = c = cfg
-        self.rdt = rdt = getattr(torch, c.dtype)
-        self.cdt = torch.complex128 if c.dtype == "float64" else torch.complex64
+        self.rdt = rdt = np.dtype(c.dtype)
+        self.cdt = np.result_type(rdt, np.complex64)
         ny_out = c.ny or c.nx
         res = math.radians(c.res_deg or c.extent_deg / c.nx)
         lat0 = math.radians(c.lat_center)
@@ -112,16 +114,16 @@ class QGModel:
         self.ny_full = max(self.ny_full, ny_out + (ny_out % 2))
         self.off = (self.ny_full - ny_out) // 2                                   # first output row
         self.Lx, self.Ly = c.nx * self.dx_out, self.ny_full * self.dy_out
-        dxm = c.ld_km * 1e3 / c.points_per_ld
+        dxm = max(c.ld_km * 1e3 / c.points_per_ld, 0.66 * self.dx_out)  # small test worlds run coarser (cheap)
         self.nx, self.ny = max(_nice(self.Lx / dxm), _nice(c.nx)), max(_nice(self.Ly / dxm), _nice(self.ny_full))
         self.dx, self.dy = self.Lx / self.nx, self.Ly / self.ny
         self.f0 = 2 * OMEGA * math.sin(lat0)
         self.beta = c.beta_factor * 2 * OMEGA * math.cos(lat0) / R_EARTH
         Ld = c.ld_km * 1e3
         self.F1 = 1 / (Ld**2 * (1 + c.delta)); self.F2 = c.delta * self.F1
-        kx = torch.fft.rfftfreq(self.nx, d=self.dx, dtype=rdt) * 2 * math.pi
-        ky = torch.fft.fftfreq(self.ny, d=self.dy, dtype=rdt) * 2 * math.pi
-        self.ky, self.kx = torch.meshgrid(ky, kx, indexing="ij")
+        kx = (sfft.rfftfreq(self.nx, d=self.dx) * 2 * math.pi).astype(rdt)
+        ky = (sfft.fftfreq(self.ny, d=self.dy) * 2 * math.pi).astype(rdt)
+        self.ky, self.kx = np.meshgrid(ky, kx, indexing="ij")
         self.ikx, self.iky = 1j * self.kx, 1j * self.ky
         self.K2 = K2 = self.kx**2 + self.ky**2
         det = K2 * (K2 + self.F1 + self.F2); det[0, 0] = 1.0
@@ -129,69 +131,74 @@ class QGModel:
         self.a11, self.a12 = -(K2 + self.F2) / det, -self.F1 / det
         self.a21, self.a22 = -self.F2 / det, -(K2 + self.F1) / det
         for a in (self.a11, self.a12, self.a21, self.a22): a[0, 0] = 0
-        wv = torch.sqrt((self.kx * self.dx) ** 2 + (self.ky * self.dy) ** 2)
+        wv = np.sqrt((self.kx * self.dx) ** 2 + (self.ky * self.dy) ** 2)
         cphi = 0.65 * math.pi  # exponential spectral filter (as pyqg): removes enstrophy at the grid scale
-        self.filtr = torch.where(wv > cphi, torch.exp(-23.6 * (wv - cphi) ** 4), torch.ones_like(wv))
+        self.filtr = np.where(wv > cphi, np.exp(-23.6 * np.maximum(wv - cphi, 0) ** 4), 1).astype(rdt)
         # background: Gaussian eastward jet in the upper layer, lower layer at rest
-        self.y = torch.arange(self.ny, dtype=rdt) * self.dy
+        self.y = np.arange(self.ny, dtype=rdt) * rdt.type(self.dy)
         self.yj = (self.off + c.jet_lat_frac * ny_out) * self.dy_out
         U1, U1yy = self.jet(self.y)
-        self.U = torch.stack([U1, 0 * U1])[:, :, None]
-        self.Qy = torch.stack([self.beta - U1yy + self.F1 * U1, self.beta - self.F2 * U1])[:, :, None]
+        self.U = np.stack([U1, 0 * U1])[:, :, None]
+        self.Qy = np.stack([self.beta - U1yy + self.F1 * U1, self.beta - self.F2 * U1])[:, :, None]
         Ty, Sy = self.tracer_bg_dy(self.y)
-        self.Cy = torch.stack([Ty, Sy])[:, :, None]
+        self.Cy = np.stack([Ty, Sy])[:, :, None]
         self.rek = 1 / (c.drag_days * 86400)
-        self.lam = 1 / (c.relax_days * 86400)
-        self.steps_per_day = math.ceil(86400 / (c.cfl * min(self.dx, self.dy) / c.umax))
-        self.dt = 86400 / self.steps_per_day
-        g = torch.Generator().manual_seed(int(c.seed))
-        q = 1e-6 * torch.randn(2, self.ny, self.nx, generator=g, dtype=torch.float64).to(rdt)
-        self.state = torch.fft.rfft2(torch.cat([q, torch.zeros_like(q)]))  # q1, q2, T', S' (spectral)
-        self.state[:, 0, 0] = 0
+        self.lam = np.array([1 / (c.relax_days * 86400), 1 / (c.sss_relax_days * 86400)], rdt)[:, None, None]
+        self.set_umax(c.umax)
+        # finite-amplitude random eddies at the deformation scale (shortens the spin-up)
+        rng = np.random.default_rng([int(c.seed), 1])
+        ph = sfft.rfft2(rng.standard_normal((2, self.ny, self.nx))) * np.exp(-((np.sqrt(K2) * Ld - 1) ** 2) / 0.5)
+        ph[:, 0, 0] = 0
+        e = 2 * (K2 * np.abs(ph) ** 2).sum(axis=(-2, -1)) / (self.nx * self.ny) ** 2     # ~ mean u^2 + v^2
+        ph = ph * (np.array([0.25, 0.03]) / np.sqrt(np.maximum(e, 1e-30)))[:, None, None]
+        q1 = -K2 * ph[0] + self.F1 * (ph[1] - ph[0]); q2 = -K2 * ph[1] + self.F2 * (ph[0] - ph[1])
+        self.state = np.stack([q1, q2, 0 * q1, 0 * q1]).astype(self.cdt)  # q1, q2, T', S' (spectral)
         self.hist, self.t = [], 0.0
 
     def jet(self, y):
         "Background upper-layer zonal velocity U1(y) and its second derivative."
         c = self.cfg; L = c.jet_width_km * 1e3; s = (y - self.yj) / L
-        U = c.jet_speed * torch.exp(-s**2 / 2)
+        U = c.jet_speed * np.exp(-s**2 / 2)
         return U, U * (s**2 - 1) / L**2
 
     def psi_bg(self, y):
         "Background upper-layer streamfunction -int U1 dy (m2/s)."
         c = self.cfg; L = c.jet_width_km * 1e3
-        return -c.jet_speed * L * math.sqrt(math.pi / 2) * torch.erf((y - self.yj) / (math.sqrt(2) * L))
+        return -c.jet_speed * L * math.sqrt(math.pi / 2) * _erf((y - self.yj) / (math.sqrt(2) * L))
 
     def _tracer_shape(self, y):
-        "Linear ramp over the model domain (-1 south .. 1 north) and tanh front across the jet, with y-derivatives."
+        "Linear ramp over the model domain (-1 south .. 1 north) and tanh fronts near the jet (SST, SSS), with y-derivatives."
         L = 1.5 * self.cfg.jet_width_km * 1e3
-        lin, th = 2 * y / self.Ly - 1, torch.tanh((y - self.yj) / L)
-        return lin, 2 / self.Ly + 0 * y, th, (1 - th**2) / L
+        lin = 2 * y / self.Ly - 1
+        th = np.tanh((y - self.yj) / L)                 # SST front on the jet axis
+        ts = np.tanh((y - self.yj - 0.7 * L) / (0.7 * L))  # sharper SSS front on the jet's north flank (slope water)
+        return lin, 2 / self.Ly + 0 * y, (th, ts), ((1 - th**2) / L, (1 - ts**2) / (0.7 * L))
 
     def tracer_bg(self, y):
         "Background (annual mean) SST and SSS at model y."
         c = self.cfg; lin, _, th, _ = self._tracer_shape(y)
-        T = (c.sst_south + c.sst_north) / 2 - (c.sst_south - c.sst_north) / 2 * lin - c.sst_front / 2 * th
-        S = (c.sss_south + c.sss_north) / 2 - (c.sss_south - c.sss_north) / 2 * lin - c.sss_front / 2 * th
+        T = (c.sst_south + c.sst_north) / 2 - (c.sst_south - c.sst_north) / 2 * lin - c.sst_front / 2 * th[0]
+        S = (c.sss_south + c.sss_north) / 2 - (c.sss_south - c.sss_north) / 2 * lin - c.sss_front / 2 * th[1]
         return T, S
 
     def tracer_bg_dy(self, y):
         c = self.cfg; _, dlin, _, dth = self._tracer_shape(y)
-        return (-(c.sst_south - c.sst_north) / 2 * dlin - c.sst_front / 2 * dth,
-                -(c.sss_south - c.sss_north) / 2 * dlin - c.sss_front / 2 * dth)
+        return (-(c.sst_south - c.sst_north) / 2 * dlin - c.sst_front / 2 * dth[0],
+                -(c.sss_south - c.sss_north) / 2 * dlin - c.sss_front / 2 * dth[1])
 
     def invert(self, qh):
         "Layer streamfunctions (spectral) from layer PV (spectral)."
-        return torch.stack([self.a11 * qh[0] + self.a12 * qh[1], self.a21 * qh[0] + self.a22 * qh[1]])
+        return np.stack([self.a11 * qh[0] + self.a12 * qh[1], self.a21 * qh[0] + self.a22 * qh[1]])
 
     def rhs(self, sh):
         "Tendency of the spectral state [q1, q2, T', S']."
         ph = self.invert(sh[:2])
-        f = torch.fft.irfft2(torch.cat([-self.iky * ph, self.ikx * ph, self.ikx * sh, self.iky * sh]), s=(self.ny, self.nx))
+        f = sfft.irfft2(np.concatenate([-self.iky * ph, self.ikx * ph, self.ikx * sh, self.iky * sh]), s=(self.ny, self.nx))
         u, v, dx, dy = f[0:2], f[2:4], f[4:8], f[8:12]
         uq = u + self.U
         adv_q = uq * dx[:2] + v * dy[:2] + v * self.Qy
         adv_c = uq[0] * dx[2:] + v[0] * dy[2:] + v[0] * self.Cy
-        r = -torch.fft.rfft2(torch.cat([adv_q, adv_c]))
+        r = -sfft.rfft2(np.concatenate([adv_q, adv_c]))
         r[1] += self.rek * self.K2 * ph[1]                          # bottom drag on layer 2: -r_ek lap(psi2)
         r[2:] -= (self.lam + self.cfg.kappa * self.K2) * sh[2:]     # tracer relaxation and diffusion
         return r
@@ -206,46 +213,64 @@ class QGModel:
         self.hist = (h + [r])[-2:]
         self.t += dt
 
+    def set_umax(self, umax):
+        "Choose the time step (a whole number of steps per day) for speeds up to `umax`; restarts AB3 if it changes."
+        self.umax = umax
+        spd = math.ceil(86400 / (self.cfg.cfl * min(self.dx, self.dy) / umax))
+        if spd != getattr(self, "steps_per_day", None): self.hist = []
+        self.steps_per_day, self.dt = spd, 86400 / spd
+
+    def max_speed(self):
+        "Largest upper-layer speed (background jet included), m/s."
+        ph = self.invert(self.state[:2])[0]
+        u, v = sfft.irfft2(np.stack([-self.iky * ph, self.ikx * ph]), s=(self.ny, self.nx))
+        return float(np.sqrt((u + self.U[0]) ** 2 + v**2).max())
+
     def run_days(self, n=1):
-        for _ in range(int(n * self.steps_per_day)): self.step()
+        "Integrate `n` days; checks the CFL speed once a day and refines the time step if needed."
+        for _ in range(int(n)):
+            for _ in range(self.steps_per_day): self.step()
+            sp = self.max_speed()
+            if not np.isfinite(sp): raise FloatingPointError("the QG model blew up: lower `cfl` or the jet speed")
+            if sp > self.umax: self.set_umax(1.25 * sp)
 
     def energy(self):
         "Domain-mean perturbation kinetic energy per layer (m2/s2)."
         ph = self.invert(self.state[:2])
-        e = self.K2 * ph.abs() ** 2
+        e = self.K2 * np.abs(ph) ** 2
         e[..., 1:] *= 2
         if self.nx % 2 == 0: e[..., -1] /= 2
-        return (e.sum(dim=(-2, -1)) / (self.nx * self.ny) ** 2 / 2).tolist()
+        return (e.sum(axis=(-2, -1)) / (self.nx * self.ny) ** 2 / 2).tolist()
 
-# %% ../nbs/00_world.ipynb #976398f4
+# %% ../nbs/00_world.ipynb #1fdc1df1
 def _resample(fh, shape_in, shape_out):
     "Spectral (Fourier) resampling of rfft2 coefficients `fh` on a periodic grid `shape_in` to a real field on `shape_out`."
     (nyi, nxi), (nyo, nxo) = shape_in, shape_out
     kx, ky = min(nxi, nxo) // 2, min(nyi, nyo) // 2  # Nyquist modes dropped
-    out = fh.new_zeros(fh.shape[:-2] + (nyo, nxo // 2 + 1))
+    out = np.zeros(fh.shape[:-2] + (nyo, nxo // 2 + 1), fh.dtype)
     out[..., :ky, :kx] = fh[..., :ky, :kx]
     out[..., nyo - ky + 1:, :kx] = fh[..., nyi - ky + 1:, :kx]
-    return torch.fft.irfft2(out, s=(nyo, nxo)) * (nyo * nxo) / (nyi * nxi)
+    return sfft.irfft2(out, s=(nyo, nxo)) * ((nyo * nxo) / (nyi * nxi))
 
-# %% ../nbs/00_world.ipynb #7cc5a869
+# %% ../nbs/00_world.ipynb #206ac145
 def _model_fields(m: QGModel):
     "Surface fields of the model state at model resolution, spectral: psi1', u_g', v_g', u_a, v_a, T', S'."
     sh = m.state
     ph = m.invert(sh[:2])[0]
     dph = m.invert(m.rhs(sh)[:2])[0]                  # d psi1 / dt
-    U, _ = m.jet(m.y); U = U[:, None]
-    Uy = (-(m.y - m.yj) / (m.cfg.jet_width_km * 1e3) ** 2)[:, None] * U
+    U = m.U[0]
+    Uy = -(m.y - m.yj)[:, None] / (m.cfg.jet_width_km * 1e3) ** 2 * U
     ug, vg = -m.iky * ph, m.ikx * ph
-    f = torch.fft.irfft2(torch.stack([ug, vg, -m.iky * dph, m.ikx * dph, m.ikx * ug, m.iky * ug, m.ikx * vg, m.iky * vg]),
-                         s=(m.ny, m.nx))
+    f = sfft.irfft2(np.stack([ug, vg, -m.iky * dph, m.ikx * dph, m.ikx * ug, m.iky * ug, m.ikx * vg, m.iky * vg]),
+                    s=(m.ny, m.nx))
     u, v, ut, vt, ux, uy, vx, vy = f
     u = u + U; uy = uy + Uy
     Du = ut + u * ux + v * uy                         # geostrophic acceleration D_t u_g
     Dv = vt + u * vx + v * vy
-    ah = torch.fft.rfft2(torch.stack([-Dv / m.f0, Du / m.f0]))  # leading-order ageostrophic velocity
-    return torch.stack([ph, ug, vg, ah[0], ah[1], sh[2], sh[3]])
+    ah = sfft.rfft2(np.stack([-Dv / m.f0, Du / m.f0]))  # leading-order ageostrophic velocity
+    return np.stack([ph, ug, vg, ah[0], ah[1], sh[2], sh[3]])
 
-# %% ../nbs/00_world.ipynb #1d5897c9
+# %% ../nbs/00_world.ipynb #3e0a0ed6
 def land_mask(lat, # output latitudes (deg N)
               lon, # output longitudes (deg E)
              ) -> np.ndarray:
@@ -256,7 +281,7 @@ def land_mask(lat, # output latitudes (deg N)
     coast = 0.76 + 0.55 * X + 0.035 * np.sin(2 * np.pi * 2.5 * X) + 0.05 * np.exp(-((X - 0.22) / 0.05) ** 2)
     return Y > coast
 
-# %% ../nbs/00_world.ipynb #7fd74e1e
+# %% ../nbs/00_world.ipynb #47a012ad
 class WindField:
     "Daily 10 m winds: westerlies with a seasonal cycle plus smooth AR(1)-in-time random anomalies."
     def __init__(self, cfg: WorldConfig, lat, lon):
@@ -290,7 +315,7 @@ class WindField:
         west = (c.wind_mean + c.wind_season * math.cos(2 * math.pi * (doy - 15) / 365.25)) * self.prof
         return west + an[0], 0.5 + an[1]
 
-# %% ../nbs/00_world.ipynb #adee8989
+# %% ../nbs/00_world.ipynb #3123d6da
 def ekman_current(uas, vas, lat, cfg: WorldConfig):
     "15 m Ekman current: linear in the stress tau = rho_a C_d |U| U, rotated to the right, / (rho0 f H_ek)."
     sp = np.hypot(uas, vas)
@@ -300,7 +325,7 @@ def ekman_current(uas, vas, lat, cfg: WorldConfig):
     k = 1 / (RHO_SEA * f * cfg.ekman_depth)
     return k * (math.cos(th) * tx + math.sin(th) * ty), k * (-math.sin(th) * tx + math.cos(th) * ty)
 
-# %% ../nbs/00_world.ipynb #c0951d9e
+# %% ../nbs/00_world.ipynb #cdba09fc
 VAR_ATTRS = {
     "zos": dict(standard_name="sea_surface_height_above_geoid", long_name="Sea surface height", units="m"),
     "thetao": dict(standard_name="sea_water_potential_temperature", long_name="Temperature", units="degC"),
@@ -311,19 +336,19 @@ VAR_ATTRS = {
     "vas": dict(standard_name="northward_wind", long_name="Northward 10 m wind", units="m s-1"),
 }
 
-# %% ../nbs/00_world.ipynb #e8cd5d81
+# %% ../nbs/00_world.ipynb #dc8c6518
 class _Sampler:
     "Turns the model state into one day of output fields on the output grid."
     def __init__(self, m: QGModel, lat, lon):
         c, self.m = m.cfg, m
         self.ny, self.nx = len(lat), len(lon)
-        yo = (m.off + torch.arange(self.ny, dtype=m.rdt)) * m.dy_out  # model y of the output rows
+        yo = (m.off + np.arange(self.ny)) * m.dy_out              # model y of the output rows
         self.sl = slice(m.off, m.off + self.ny)
         U, _ = m.jet(yo)
-        self.U = U[:, None].numpy()
-        self.zos_bg = (m.f0 / GRAV * m.psi_bg(yo))[:, None].numpy()
+        self.U = U[:, None]
+        self.zos_bg = (m.f0 / GRAV * m.psi_bg(yo))[:, None]
         T, S = m.tracer_bg(yo)
-        self.T, self.S = T[:, None].numpy(), S[:, None].numpy()
+        self.T, self.S = T[:, None], S[:, None]
         phi = np.radians(np.asarray(lat))[:, None]
         f = 2 * OMEGA * np.sin(phi)
         self.fu = m.f0 / f                                          # spherical geostrophy: g/f(phi), metric R cos(phi)
@@ -334,10 +359,10 @@ class _Sampler:
     def __call__(self, day, uas, vas):
         m, c = self.m, self.m.cfg
         fh = _model_fields(m)
-        f = _resample(fh, (m.ny, m.nx), (m.ny_full, self.nx))[:, self.sl].numpy()
+        f = _resample(fh, (m.ny, m.nx), (m.ny_full, self.nx))[:, self.sl]
         ps, ug, vg, ua, va, Ta, Sa = f
         doy = day.day_of_year
-        seas_T = c.sst_season * (1 + 0.4 * self.north) * math.cos(2 * math.pi * (doy - 235) / 365.25)
+        seas_T = c.sst_season * (1 + 0.3 * self.north) * math.cos(2 * math.pi * (doy - 235) / 365.25)
         seas_S = c.sss_season * math.cos(2 * math.pi * (doy - 75) / 365.25)
         ue, ve = ekman_current(uas, vas, self.lat, c)
         return dict(zos=self.zos_bg + m.f0 / GRAV * ps,
@@ -347,7 +372,7 @@ class _Sampler:
                     # not output: the parts, for validation
                     _ug=self.fu * (self.U + ug), _vg=self.fv * vg, _ua=ua, _va=va, _ue=ue, _ve=ve)
 
-# %% ../nbs/00_world.ipynb #d1db9c4c
+# %% ../nbs/00_world.ipynb #72de16f7
 def make_world(config: WorldConfig | None = None, # base configuration (default `WorldConfig()`: the 3-year 64x64 demo)
                progress: bool | None = None,       # tqdm progress bars (None: only on a terminal)
                parts: bool = False,                # also return the geostrophic/ageostrophic/Ekman parts (u_g, v_g, ...)
@@ -384,7 +409,7 @@ def make_world(config: WorldConfig | None = None, # base configuration (default 
                     model_grid=f"{m.ny}x{m.nx} at {m.dx/1e3:.1f} km, dt={m.dt:.0f} s", Conventions="CF-1.8")
     return ds
 
-# %% ../nbs/00_world.ipynb #56941aeb
+# %% ../nbs/00_world.ipynb #b78f9765
 def cache_path(config: WorldConfig | None = None, # world configuration (default: the demo)
                cache_dir: str | Path | None = None, # folder (default: $GENDA_CACHE or ~/.cache/genda)
                **overrides) -> Path:
@@ -393,7 +418,7 @@ def cache_path(config: WorldConfig | None = None, # world configuration (default
     d = Path(cache_dir or os.environ.get("GENDA_CACHE") or Path.home() / ".cache" / "genda").expanduser()
     return d / f"world-{config_key(cfg)}.nc"
 
-# %% ../nbs/00_world.ipynb #05f80b0d
+# %% ../nbs/00_world.ipynb #54abdccd
 def write_world(ds: xr.Dataset, path: str | Path) -> Path:
     "Write a world to netCDF atomically (temporary file in the same folder, then `os.replace`)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -406,7 +431,7 @@ def write_world(ds: xr.Dataset, path: str | Path) -> Path:
         if os.path.exists(tmp): os.remove(tmp)
     return path
 
-# %% ../nbs/00_world.ipynb #f89193a8
+# %% ../nbs/00_world.ipynb #74018d2b
 def demo_world(cache_dir: str | Path | None = None, # cache folder (default: $GENDA_CACHE or ~/.cache/genda)
                progress: bool | None = None,        # progress bars while generating
                **overrides,                         # `WorldConfig` fields (default: 64x64, 2010-2012, seed 0)
@@ -417,7 +442,7 @@ def demo_world(cache_dir: str | Path | None = None, # cache folder (default: $GE
     if not path.exists(): write_world(make_world(cfg, progress=progress), path)
     return xr.open_dataset(path)
 
-# %% ../nbs/00_world.ipynb #d0600adb
+# %% ../nbs/00_world.ipynb #ec72aacb
 def main(argv: list[str] | None = None):
     "`genda world`: generate (or reuse) a world and write it to netCDF."
     p = argparse.ArgumentParser(prog="genda world", description="Generate the embedded synthetic Gulf Stream ocean.")
@@ -448,5 +473,30 @@ def main(argv: list[str] | None = None):
         print(f"  {v:7s} [{x.attrs.get('units', '')}] min {float(x.min()):8.3f} max {float(x.max()):8.3f} std {float(x.std()):7.3f}")
     return path
 
-# %% ../nbs/00_world.ipynb #29a8eb39
+# %% ../nbs/00_world.ipynb #2359207d
+def isotropic_spectrum(a,            # (..., ny, nx) field(s); NaN are set to 0 after removing the mean
+                       dx: float,    # grid spacing in x (m)
+                       dy: float,    # grid spacing in y (m)
+                       window: bool = True, # 2-D Hann window (for non-periodic fields)
+                      ):
+    "Isotropic power spectrum: wavenumbers (cycles/km) and the spectrum averaged over leading dims."
+    a = np.asarray(a, np.float64).reshape((-1,) + np.shape(a)[-2:])
+    ny, nx = a.shape[-2:]
+    a = a - np.nanmean(a, axis=(-2, -1), keepdims=True)
+    a = np.nan_to_num(a)
+    if window: a = a * np.outer(np.hanning(ny), np.hanning(nx))
+    p = (np.abs(np.fft.fft2(a)) ** 2).mean(0)
+    ky, kx = np.meshgrid(np.fft.fftfreq(ny, dy / 1e3), np.fft.fftfreq(nx, dx / 1e3), indexing="ij")
+    kk, dk = np.hypot(kx, ky), max(1 / (nx * dx / 1e3), 1 / (ny * dy / 1e3))
+    edges = np.arange(dk / 2, min(np.abs(kx).max(), np.abs(ky).max()), dk)
+    idx = np.digitize(kk.ravel(), edges)
+    E = np.bincount(idx, p.ravel(), len(edges) + 1)[1:-1] / np.maximum(np.bincount(idx, None, len(edges) + 1)[1:-1], 1)
+    return (edges[:-1] + edges[1:]) / 2, E * 2 * np.pi * (edges[:-1] + edges[1:]) / 2  # ring-integrated
+
+def spectral_slope(k, E, lmin_km: float, lmax_km: float) -> float:
+    "Least-squares slope of log E against log k between wavelengths `lmin_km` and `lmax_km`."
+    sel = (k >= 1 / lmax_km) & (k <= 1 / lmin_km) & (E > 0)
+    return float(np.polyfit(np.log(k[sel]), np.log(E[sel]), 1)[0])
+
+# %% ../nbs/00_world.ipynb #3809961f
 if __name__ == "__main__" and "__file__" in globals(): main()
