@@ -42,7 +42,7 @@ def test_ddp_two_cpu_processes(tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
     env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1")
     cmd = [str(torchrun), "--nproc_per_node", "2", "--master_port", str(29500 + os.getpid() % 1000),
-           "-m", "genda.train", "--config", "tiny", "--steps", "4", "--out", str(tmp_path), "--no-progress"]
+           "-m", "genda.train", "--config", "tiny", "--steps", "4", "--time-limit", "60", "--out", str(tmp_path), "--no-progress"]
     r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "2 processes, parameters in sync: True" in r.stdout
