@@ -8,7 +8,7 @@ __all__ = ['CHANNELS', 'VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING',
            'spectra_panel', 'read_metrics', 'metrics_panel', 'metrics_table', 'Dashboard', 'app', 'free_port', 'serve',
            'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables', 'plot_run', 'plot_main']
 
-# %% ../nbs/11_dashboard.ipynb #fb233884
+# %% ../nbs/11_dashboard.ipynb #63996d68
 import argparse, io, os, socket, sys, tempfile, time
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +19,7 @@ import param
 import xarray as xr
 import yaml
 
-# %% ../nbs/11_dashboard.ipynb #c44af433
+# %% ../nbs/11_dashboard.ipynb #5d7538fb
 CHANNELS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas"]
 VARIABLES = CHANNELS + ["uo", "vo"]  # everything a results store may hold
 UNITS = dict(zos="m", thetao="degC", so="psu", u_ageo_eddy="m s-1", v_ageo_eddy="m s-1",
@@ -39,7 +39,7 @@ def cmap(var:str, # a variable name, or "spread" / "error"
     name = {"spread": "amp", "error": "balance"}.get(var, CMAPS.get(var, "thermal"))
     return getattr(cmocean.cm, name)
 
-# %% ../nbs/11_dashboard.ipynb #4affcbff
+# %% ../nbs/11_dashboard.ipynb #aea1f2e7
 def _write_atomic(obj, path:Path, **kw):
     "Write a Dataset (netCDF), DataFrame (csv), str or dict (yaml) to `path` via a temporary file and a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +65,7 @@ def _grid(nx):
     land = lon[None, :] < coast[:, None]
     return lat, lon, land
 
-# %% ../nbs/11_dashboard.ipynb #e94ff3d4
+# %% ../nbs/11_dashboard.ipynb #1c9d9f4d
 def _example_truth(nx, days, seed, start="2020-01-01"):
     "Smooth random physical fields on the Gulf Stream grid (fixture, not science)."
     rng = np.random.default_rng(seed)
@@ -109,7 +109,7 @@ def _example_truth(nx, days, seed, start="2020-01-01"):
     ds.attrs.update(source="genda.dashboard.make_example_run (smooth random fixture, not science)", seed=seed)
     return ds
 
-# %% ../nbs/11_dashboard.ipynb #5f22a240
+# %% ../nbs/11_dashboard.ipynb #0a7c4404
 def _example_obs(truth, rng):
     "Nadir altimeter tracks, SWOT-like swaths (point layout) and clear-sky L3 SST (gridded layout) from `truth`."
     lat, lon = truth.latitude.values, truth.longitude.values
@@ -146,7 +146,7 @@ def _example_obs(truth, rng):
     out["sst_l3"] = ds
     return out
 
-# %% ../nbs/11_dashboard.ipynb #9cc1df8f
+# %% ../nbs/11_dashboard.ipynb #81d2befd
 def _crps_ens(ens, y):
     "Ensemble CRPS (member axis 0) averaged over finite points."
     m = ens.shape[0]
@@ -173,7 +173,7 @@ def _example_metrics(truth, ens, baselines):
     df["time"] = pd.to_datetime(df.time).dt.strftime("%Y-%m-%d")
     return df
 
-# %% ../nbs/11_dashboard.ipynb #014f24a3
+# %% ../nbs/11_dashboard.ipynb #f6029d27
 def make_example_run(path, # run folder to write (created; files replaced atomically)
                      nx:int=32, # grid points along each axis
                      days:int=5, # number of daily fields
@@ -215,7 +215,7 @@ def make_example_run(path, # run folder to write (created; files replaced atomic
     _write_atomic(f"# {path.name}\n\nExample run (smooth random fields, a test fixture; not science).\n", path/"report.md")
     return path
 
-# %% ../nbs/11_dashboard.ipynb #fe8c7937
+# %% ../nbs/11_dashboard.ipynb #4d398e6a
 RUN_FILES = ["config.yaml", "truth.nc", "genda.nc", "oi.nc", "unet.nc", "metrics.csv"]
 
 def find_runs(results, # a results folder, or a run folder itself
@@ -233,7 +233,7 @@ def find_runs(results, # a results folder, or a run folder itself
         level = [c for c in level if not is_run(c) and c.name not in ("obs", "figures")]
     return sorted(out)
 
-# %% ../nbs/11_dashboard.ipynb #c02c27da
+# %% ../nbs/11_dashboard.ipynb #a8e77a19
 class Run:
     "Lazy reader of one results folder: datasets are opened on first use and read one day at a time."
     def __init__(self, path, # the run folder
@@ -292,7 +292,7 @@ class Run:
         g = self.open("genda")
         return int(g.sizes.get("member", 1)) if g is not None else 0
 
-# %% ../nbs/11_dashboard.ipynb #a1c94e88
+# %% ../nbs/11_dashboard.ipynb #43e73712
 def _day(ds, var, date, **isel):
     "One 2-D day of `ds[var]` as a float array, or None when missing."
     if ds is None or var not in ds: return None
@@ -326,7 +326,7 @@ def _obs_day(run, var, date):
                 grid = g if grid is None else np.where(np.isnan(g), grid, g); names.append(name)
     return pts, grid, names
 
-# %% ../nbs/11_dashboard.ipynb #e9d9f347
+# %% ../nbs/11_dashboard.ipynb #ac97927a
 PANELS = ["truth", "obs", "mean", "member", "spread", "error", "oi", "unet"]
 TITLES = dict(truth="Truth", obs="Obs", mean="Ensemble mean", member="Member",
               spread="Ensemble spread", error="Error (mean - truth)", oi="OI baseline", unet="U-Net baseline")
@@ -377,7 +377,7 @@ def frame(run, # a run folder (or `Run`)
     r._stamp = st
     return _frame_cached(path, var, pd.Timestamp(date), int(member), st)
 
-# %% ../nbs/11_dashboard.ipynb #685e51b0
+# %% ../nbs/11_dashboard.ipynb #672dc729
 def isotropic_spectrum(a:np.ndarray, # 2-D field (NaN land is filled with the mean)
                        dx_km:float, # grid spacing in km
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -397,7 +397,7 @@ def isotropic_spectrum(a:np.ndarray, # 2-D field (NaN land is filled with the me
     E = np.bincount(idx.ravel(), weights=P.ravel(), minlength=n)[1:n]*dk  # power in each ring per unit wavenumber
     return k, E
 
-# %% ../nbs/11_dashboard.ipynb #983c9449
+# %% ../nbs/11_dashboard.ipynb #7e4874c4
 def _hv():
     "HoloViews with its bokeh backend loaded (imported lazily: the CLI and `genda plot` don't need it)."
     import holoviews as hv
@@ -433,7 +433,7 @@ def coastline(lat:np.ndarray, # latitudes (ascending)
     gen = contourpy.contour_generator(x=lon, y=lat, z=land.astype("float64"), line_type="Separate")
     return [l for l in gen.lines(0.5) if len(l) > 1]
 
-# %% ../nbs/11_dashboard.ipynb #d227cbad
+# %% ../nbs/11_dashboard.ipynb #9bf4642b
 def _segments(lines):
     "Polylines (list of (N, 2) arrays) as an (M, 4) array of segments x0, y0, x1, y1."
     segs = [np.c_[l[:-1], l[1:]] for l in lines if len(l) > 1]
@@ -483,7 +483,7 @@ def map_panel(fr:dict, # a `frame`
     names = ", ".join(fr.get("obs_names") or []) or f"no observations of {var}"
     return (img * gimg * pp * path).opts(title=f"{title}: {names}")
 
-# %% ../nbs/11_dashboard.ipynb #e5ebd638
+# %% ../nbs/11_dashboard.ipynb #1375580c
 def spectra_panel(fr:dict, # a `frame`
                   var:str, # variable shown
                   width:int=420, # frame width
@@ -502,10 +502,10 @@ def spectra_panel(fr:dict, # a `frame`
     ov = mem * curve(fr.get("truth"), "truth", "black", line_width=2) * curve(fr.get("mean"), "ensemble mean", "#1f77b4", line_width=2) \
          * curve(fr.get("oi"), "OI", "#ff7f0e") * curve(fr.get("unet"), "U-Net", "#2ca02c")
     return ov.opts(
-        logx=True, logy=True, frame_width=width, frame_height=260, title=f"Isotropic spectra of {var}",
+        logx=True, logy=True, framewise=True, frame_width=width, frame_height=260, title=f"Isotropic spectra of {var}",
         xlabel="wavenumber [cycles/km]", ylabel=f"PSD [({UNITS.get(var, '')})² km]", legend_position="bottom_left", show_grid=True)
 
-# %% ../nbs/11_dashboard.ipynb #9cb7625d
+# %% ../nbs/11_dashboard.ipynb #7f8bd487
 def read_metrics(run) -> pd.DataFrame:
     "The tidy metrics table of a run (empty DataFrame if missing); `time` parsed to datetimes (NaT for run totals)."
     p = Path(getattr(run, "path", run))/"metrics.csv"
@@ -540,7 +540,7 @@ def metrics_table(df:pd.DataFrame, # from `read_metrics`
     if tot.empty: return pd.DataFrame()
     return tot.pivot_table(index=["variable", "method"], columns="metric", values="value", aggfunc="mean")
 
-# %% ../nbs/11_dashboard.ipynb #4cc16849
+# %% ../nbs/11_dashboard.ipynb #bfe77219
 def _message(text, kind="warning"):
     import panel as pn
     return pn.pane.Alert(text, alert_type=kind, css_classes=["genda-message"], width=900)
@@ -613,28 +613,32 @@ class Dashboard:
         a = a.isel({d: 0 for d in a.dims if d not in ("latitude", "longitude")})
         self.lat, self.lon = ref.latitude.values, ref.longitude.values
         self.coast = coastline(self.lat, self.lon, np.isnan(a.values))
-        hv = _hv()
-        st = self.state.param
-        dmaps = [hv.DynamicMap(pn.bind(self._map, p, var=st.var, t=st.t, **({"m": st.m} if p == "member" else {})))
-                 for p in PANELS]
-        # one pane per map: Panel links the axes of HoloViews panes that share dimensions (linked zoom and pan)
-        self.map_panes = [pn.pane.HoloViews(dm, linked_axes=True) for dm in dmaps]
-        self.maps_pane = pn.GridBox(*self.map_panes, ncols=4)
-        spec = hv.DynamicMap(pn.bind(self._spectra, var=st.var, t=st.t))
-        self.spec_pane = pn.pane.HoloViews(spec, linked_axes=False)
-        mdf = read_metrics(run)
-        def metrics_view(var):
-            m = metrics_panel(mdf, var)
-            return pn.Column(*[pn.pane.HoloViews(p, linked_axes=False) for p in (m.values() if isinstance(m, hv.Layout) else [m])])
-        self.metrics_pane = pn.panel(pn.bind(metrics_view, self.var_w))
-        self.table_pane = pn.pane.DataFrame(pn.bind(lambda var: metrics_table(mdf, var).round(4), self.var_w))
+        self.mdf = read_metrics(run)
+        self.plots = pn.Column(*self._plots())
         cfg = run.config
         info = pn.pane.Markdown(f"**{run.name}** · {len(self.dates)} days · {run.members} members · "
                                 f"{len(self.lat)}×{len(self.lon)} grid" + (f" · {cfg.get('kind')}" if cfg.get("kind") else ""))
         self.sidebar[:] = [self.run_w, self.var_w, self.date_w, self.date_p, self.member_w, self.member_p,
                            self.download, info, self.status]
-        self.main[:] = head + [self.maps_pane, pn.Row(self.spec_pane, pn.Column(self.metrics_pane, self.table_pane))]
+        self.main[:] = head + [self.plots]
         self._done(None)
+
+    def _plots(self):
+        """The plots of the current variable: maps and spectra follow the date and member in place (DynamicMaps);
+        a new variable rebuilds them (new colour bars, units, axis ranges)."""
+        import panel as pn
+        hv, st, var = _hv(), self.state.param, self.state.var
+        dmaps = [hv.DynamicMap(pn.bind(self._map, p, var=var, t=st.t, **({"m": st.m} if p == "member" else {})))
+                 for p in PANELS]
+        # one pane per map: Panel links the axes of HoloViews panes that share dimensions (linked zoom and pan)
+        self.map_panes = [pn.pane.HoloViews(dm, linked_axes=True) for dm in dmaps]
+        self.maps_pane = pn.GridBox(*self.map_panes, ncols=4)
+        self.spec_pane = pn.pane.HoloViews(hv.DynamicMap(pn.bind(self._spectra, var=var, t=st.t)), linked_axes=False)
+        m = metrics_panel(self.mdf, var)
+        self.metrics_pane = pn.Column(*[pn.pane.HoloViews(p, linked_axes=False)
+                                        for p in (m.values() if isinstance(m, hv.Layout) else [m])])
+        self.table_pane = pn.pane.DataFrame(metrics_table(self.mdf, var).round(4))
+        return [self.maps_pane, pn.Row(self.spec_pane, pn.Column(self.metrics_pane, self.table_pane))]
 
     # -- callbacks -----------------------------------------------------------------------------------------------
     def _set(self, key, event):
@@ -643,6 +647,7 @@ class Dashboard:
         self._t0 = time.perf_counter()
         with pn.io.hold():
             self.state.param.update(**{key: event.new})
+            if key == "var": self.plots[:] = self._plots()
             self._done(event)
     def _done(self, event):
         ms = None if self._t0 is None else 1000*(time.perf_counter() - self._t0)
@@ -715,7 +720,7 @@ def app(results, # results folder (runs in sub-folders) or one run folder
     except Exception as e:
         return pn.Column(_message(f"**The dashboard could not load `{results}`**: {type(e).__name__}: {e}", "danger"))
 
-# %% ../nbs/11_dashboard.ipynb #9fe7a24d
+# %% ../nbs/11_dashboard.ipynb #4ec7ed03
 def free_port(address:str="127.0.0.1") -> int:
     "A free TCP port on `address`."
     with socket.socket() as s:
@@ -752,7 +757,7 @@ def main(argv:list[str]|None=None):
     if a.example and not find_runs(a.results): make_example_run(Path(a.results)/"example", nx=64, days=10, members=8)
     return serve(a.results, port=a.port, address=a.address, show=a.show, websocket_origin=a.allow_websocket_origin)
 
-# %% ../nbs/11_dashboard.ipynb #3dfe576a
+# %% ../nbs/11_dashboard.ipynb #5b150e0c
 def _save(fig, path:Path, dpi=150):
     "Save a matplotlib figure atomically (tmp + rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -816,7 +821,7 @@ def plot_maps(run, # run folder or `Run`
     path = Path(path) if path else run.path/"figures"/f"maps_{var}_{date:%Y-%m-%d}.png"
     return _save(fig, path, dpi)
 
-# %% ../nbs/11_dashboard.ipynb #1e53ca93
+# %% ../nbs/11_dashboard.ipynb #2b0a616c
 def plot_spectra(run, var:str, date, path=None, dpi:int=150):
     "Isotropic spectra of one day: truth, every member, ensemble mean, OI and U-Net."
     from matplotlib.figure import Figure
@@ -870,7 +875,7 @@ def write_metric_tables(run, out=None) -> list[Path]:
     except Exception: pass  # LaTeX export needs jinja2
     return paths
 
-# %% ../nbs/11_dashboard.ipynb #30ad8682
+# %% ../nbs/11_dashboard.ipynb #2174094b
 def plot_run(run, # run folder
              variables:list|None=None, # default: zos, thetao, so, uo, vo (those in the run)
              dates:list|None=None, # default: the last date
