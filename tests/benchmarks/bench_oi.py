@@ -6,7 +6,7 @@ Uses a synthetic smooth ocean on a 1/12 deg grid in the Gulf Stream box (or --wo
 import argparse, time
 import numpy as np, pandas as pd, xarray as xr, torch
 from genda.observe import simulate_nadir, simulate_sst_l3, PRESETS
-from genda.baselines import oi_map
+from genda.baselines import oi_map, SSH_OI, SST_OI
 
 def synthetic_world(nx, days, seed=0):
     rng = np.random.default_rng(seed)
@@ -36,8 +36,8 @@ if __name__ == "__main__":
         w, src = get_world(nx, a.days, a.world)
         ssh = simulate_nadir(w, PRESETS["2017"].nadirs, 0.01, seed=0)
         sst = simulate_sst_l3(w, 0.1, seed=0)
-        for name, ob, kw in (("ssh nadir (raw 1 Hz)", ssh, {}), ("ssh nadir (superob 0.1)", ssh, {"superob": 0.1}),
-                             ("sst L3 (superob 0.25)", sst, {"superob": 0.25})):
+        for name, ob, kw in (("ssh nadir (raw 1 Hz)", ssh, {}), ("ssh nadir (SSH_OI)", ssh, SSH_OI),
+                             ("sst L3 (SST_OI)", sst, SST_OI)):
             t0 = time.perf_counter()
             m = oi_map(ob, w, **kw)
             dt = (time.perf_counter() - t0)/a.days
