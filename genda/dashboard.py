@@ -8,8 +8,8 @@ __all__ = ['CHANNELS', 'VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING',
            'spectra_panel', 'read_metrics', 'metrics_panel', 'metrics_table', 'Dashboard', 'app', 'free_port', 'serve',
            'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables', 'plot_run', 'plot_main']
 
-# %% ../nbs/11_dashboard.ipynb #9c17922c
-import argparse, io, os, socket, sys, tempfile, time
+# %% ../nbs/11_dashboard.ipynb #0b40a927
+import argparse, contextlib, io, os, socket, sys, tempfile, time
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import param
 import xarray as xr
 import yaml
 
-# %% ../nbs/11_dashboard.ipynb #e78d353a
+# %% ../nbs/11_dashboard.ipynb #8842f65e
 CHANNELS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas"]
 VARIABLES = CHANNELS + ["uo", "vo"]  # everything a results store may hold
 UNITS = dict(zos="m", thetao="degC", so="psu", u_ageo_eddy="m s-1", v_ageo_eddy="m s-1",
@@ -39,7 +39,7 @@ def cmap(var:str, # a variable name, or "spread" / "error"
     name = {"spread": "amp", "error": "balance"}.get(var, CMAPS.get(var, "thermal"))
     return getattr(cmocean.cm, name)
 
-# %% ../nbs/11_dashboard.ipynb #d07c0dfb
+# %% ../nbs/11_dashboard.ipynb #fe83b994
 def _write_atomic(obj, path:Path, **kw):
     "Write a Dataset (netCDF), DataFrame (csv), str or dict (yaml) to `path` via a temporary file and a rename."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +65,7 @@ def _grid(nx):
     land = lon[None, :] < coast[:, None]
     return lat, lon, land
 
-# %% ../nbs/11_dashboard.ipynb #699a80d6
+# %% ../nbs/11_dashboard.ipynb #9a5c5cf1
 def _example_truth(nx, days, seed, start="2020-01-01"):
     "Smooth random physical fields on the Gulf Stream grid (fixture, not science)."
     rng = np.random.default_rng(seed)
@@ -109,7 +109,7 @@ def _example_truth(nx, days, seed, start="2020-01-01"):
     ds.attrs.update(source="genda.dashboard.make_example_run (smooth random fixture, not science)", seed=seed)
     return ds
 
-# %% ../nbs/11_dashboard.ipynb #298cb823
+# %% ../nbs/11_dashboard.ipynb #3347e544
 def _example_obs(truth, rng):
     "Nadir altimeter tracks, SWOT-like swaths (point layout) and clear-sky L3 SST (gridded layout) from `truth`."
     lat, lon = truth.latitude.values, truth.longitude.values
@@ -146,7 +146,7 @@ def _example_obs(truth, rng):
     out["sst_l3"] = ds
     return out
 
-# %% ../nbs/11_dashboard.ipynb #ad2cb796
+# %% ../nbs/11_dashboard.ipynb #f9d59f1a
 def _crps_ens(ens, y):
     "Ensemble CRPS (member axis 0) averaged over finite points."
     m = ens.shape[0]
@@ -173,7 +173,7 @@ def _example_metrics(truth, ens, baselines):
     df["time"] = pd.to_datetime(df.time).dt.strftime("%Y-%m-%d")
     return df
 
-# %% ../nbs/11_dashboard.ipynb #f3c06b64
+# %% ../nbs/11_dashboard.ipynb #11d09fcd
 def make_example_run(path, # run folder to write (created; files replaced atomically)
                      nx:int=32, # grid points along each axis
                      days:int=5, # number of daily fields
@@ -215,7 +215,7 @@ def make_example_run(path, # run folder to write (created; files replaced atomic
     _write_atomic(f"# {path.name}\n\nExample run (smooth random fields, a test fixture; not science).\n", path/"report.md")
     return path
 
-# %% ../nbs/11_dashboard.ipynb #640746bd
+# %% ../nbs/11_dashboard.ipynb #9eb80410
 RUN_FILES = ["config.yaml", "truth.nc", "genda.nc", "oi.nc", "unet.nc", "metrics.csv"]
 
 def find_runs(results, # a results folder, or a run folder itself
@@ -233,7 +233,7 @@ def find_runs(results, # a results folder, or a run folder itself
         level = [c for c in level if not is_run(c) and c.name not in ("obs", "figures")]
     return sorted(out)
 
-# %% ../nbs/11_dashboard.ipynb #b22c06f6
+# %% ../nbs/11_dashboard.ipynb #eb377a14
 class Run:
     "Lazy reader of one results folder: datasets are opened on first use and read one day at a time."
     def __init__(self, path, # the run folder
@@ -292,7 +292,7 @@ class Run:
         g = self.open("genda")
         return int(g.sizes.get("member", 1)) if g is not None else 0
 
-# %% ../nbs/11_dashboard.ipynb #131b38d6
+# %% ../nbs/11_dashboard.ipynb #61e3989c
 def _day(ds, var, date, **isel):
     "One 2-D day of `ds[var]` as a float array, or None when missing."
     if ds is None or var not in ds: return None
@@ -326,7 +326,7 @@ def _obs_day(run, var, date):
                 grid = g if grid is None else np.where(np.isnan(g), grid, g); names.append(name)
     return pts, grid, names
 
-# %% ../nbs/11_dashboard.ipynb #f01651c5
+# %% ../nbs/11_dashboard.ipynb #d0bb4c95
 PANELS = ["truth", "obs", "mean", "member", "spread", "error", "oi", "unet"]
 TITLES = dict(truth="Truth", obs="Obs", mean="Ensemble mean", member="Member",
               spread="Ensemble spread", error="Error (mean - truth)", oi="OI baseline", unet="U-Net baseline")
@@ -377,7 +377,7 @@ def frame(run, # a run folder (or `Run`)
     r._stamp = st
     return _frame_cached(path, var, pd.Timestamp(date), int(member), st)
 
-# %% ../nbs/11_dashboard.ipynb #b66bb139
+# %% ../nbs/11_dashboard.ipynb #f2694c7a
 def isotropic_spectrum(a:np.ndarray, # 2-D field (NaN land is filled with the mean)
                        dx_km:float, # grid spacing in km
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -397,7 +397,7 @@ def isotropic_spectrum(a:np.ndarray, # 2-D field (NaN land is filled with the me
     E = np.bincount(idx.ravel(), weights=P.ravel(), minlength=n)[1:n]*dk  # power in each ring per unit wavenumber
     return k, E
 
-# %% ../nbs/11_dashboard.ipynb #bd598105
+# %% ../nbs/11_dashboard.ipynb #87ea63da
 def _hv():
     "HoloViews with its bokeh backend loaded (imported lazily: the CLI and `genda plot` don't need it)."
     import holoviews as hv
@@ -433,7 +433,7 @@ def coastline(lat:np.ndarray, # latitudes (ascending)
     gen = contourpy.contour_generator(x=lon, y=lat, z=land.astype("float64"), line_type="Separate")
     return [l for l in gen.lines(0.5) if len(l) > 1]
 
-# %% ../nbs/11_dashboard.ipynb #e3cc1881
+# %% ../nbs/11_dashboard.ipynb #2f09c751
 def _segments(lines):
     "Polylines (list of (N, 2) arrays) as an (M, 4) array of segments x0, y0, x1, y1."
     segs = [np.c_[l[:-1], l[1:]] for l in lines if len(l) > 1]
@@ -483,7 +483,7 @@ def map_panel(fr:dict, # a `frame`
     names = ", ".join(fr.get("obs_names") or []) or f"no observations of {var}"
     return (img * gimg * pp * path).opts(title=f"{title}: {names}")
 
-# %% ../nbs/11_dashboard.ipynb #77a25509
+# %% ../nbs/11_dashboard.ipynb #cefb747e
 def spectra_panel(fr:dict, # a `frame`
                   var:str, # variable shown
                   width:int=420, # frame width
@@ -505,7 +505,7 @@ def spectra_panel(fr:dict, # a `frame`
         logx=True, logy=True, framewise=True, frame_width=width, frame_height=260, title=f"Isotropic spectra of {var}",
         xlabel="wavenumber [cycles/km]", ylabel=f"PSD [({UNITS.get(var, '')})² km]", legend_position="bottom_left", show_grid=True)
 
-# %% ../nbs/11_dashboard.ipynb #97d67852
+# %% ../nbs/11_dashboard.ipynb #e1a4a8aa
 def read_metrics(run) -> pd.DataFrame:
     "The tidy metrics table of a run (empty DataFrame if missing); `time` parsed to datetimes (NaT for run totals)."
     p = Path(getattr(run, "path", run))/"metrics.csv"
@@ -540,7 +540,7 @@ def metrics_table(df:pd.DataFrame, # from `read_metrics`
     if tot.empty: return pd.DataFrame()
     return tot.pivot_table(index=["variable", "method"], columns="metric", values="value", aggfunc="mean")
 
-# %% ../nbs/11_dashboard.ipynb #3b5c379a
+# %% ../nbs/11_dashboard.ipynb #a564e2ea
 def _message(text, kind="warning"):
     import panel as pn
     return pn.pane.Alert(text, alert_type=kind, css_classes=["genda-message"], width=900)
@@ -645,7 +645,10 @@ class Dashboard:
         "A widget changed: update the plots' state (one batched message to the browser) and the status line."
         import panel as pn
         self._t0 = time.perf_counter()
-        with pn.io.hold():
+        doc = pn.state.curdoc
+        # one freeze around all plot updates: bokeh then re-indexes the document's models once, not once per plot
+        freeze = doc.models.freeze() if doc is not None and hasattr(doc, "models") else contextlib.nullcontext()
+        with pn.io.hold(), freeze:
             self.state.param.update(**{key: event.new})
             if key == "var": self.plots[:] = self._plots()
             self._done(event)
@@ -720,7 +723,7 @@ def app(results, # results folder (runs in sub-folders) or one run folder
     except Exception as e:
         return pn.Column(_message(f"**The dashboard could not load `{results}`**: {type(e).__name__}: {e}", "danger"))
 
-# %% ../nbs/11_dashboard.ipynb #385e9497
+# %% ../nbs/11_dashboard.ipynb #ce93054b
 def free_port(address:str="127.0.0.1") -> int:
     "A free TCP port on `address`."
     with socket.socket() as s:
@@ -757,7 +760,7 @@ def main(argv:list[str]|None=None):
     if a.example and not find_runs(a.results): make_example_run(Path(a.results)/"example", nx=64, days=10, members=8)
     return serve(a.results, port=a.port, address=a.address, show=a.show, websocket_origin=a.allow_websocket_origin)
 
-# %% ../nbs/11_dashboard.ipynb #0b27f25a
+# %% ../nbs/11_dashboard.ipynb #27a4e2db
 def _save(fig, path:Path, dpi=150):
     "Save a matplotlib figure atomically (tmp + rename)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -821,7 +824,7 @@ def plot_maps(run, # run folder or `Run`
     path = Path(path) if path else run.path/"figures"/f"maps_{var}_{date:%Y-%m-%d}.png"
     return _save(fig, path, dpi)
 
-# %% ../nbs/11_dashboard.ipynb #59746ff5
+# %% ../nbs/11_dashboard.ipynb #2261ffb0
 def plot_spectra(run, var:str, date, path=None, dpi:int=150):
     "Isotropic spectra of one day: truth, every member, ensemble mean, OI and U-Net."
     from matplotlib.figure import Figure
@@ -875,7 +878,7 @@ def write_metric_tables(run, out=None) -> list[Path]:
     except Exception: pass  # LaTeX export needs jinja2
     return paths
 
-# %% ../nbs/11_dashboard.ipynb #f87e6f7b
+# %% ../nbs/11_dashboard.ipynb #30517b34
 def plot_run(run, # run folder
              variables:list|None=None, # default: zos, thetao, so, uo, vo (those in the run)
              dates:list|None=None, # default: the last date
