@@ -1007,9 +1007,17 @@ def open_source(name:str="demo", # source name in the catalog
     return validate(ds, region=e.get("region"))
 
 # %% ../nbs/01_data.ipynb #9d2e3e0d
+def _source_key(entry, **kw):
+    "What identifies a generated source beyond its catalog entry (the world's config and generator version)."
+    if entry.get("driver") != "world": return None
+    from genda import world
+    try: return world.config_key(world.WorldConfig(**{**(entry.get("args") or {}), **kw}))
+    except TypeError: return None  # unknown parameters: open_source raises the explanatory error
+
 def _prepared_folder(name, cache=None, catalog=None, **kw):
     e, cat = _entry(name, catalog)
-    return cache_dir(cache) / "prepared" / f"{name}-{_key([e, kw, str(splits(name, cat)['train']), 'v1'])}"
+    src = _source_key(e, **kw)  # the generated world's own key: a changed generator never reuses stale data
+    return cache_dir(cache) / "prepared" / f"{name}-{_key([e, kw, src, str(splits(name, cat)['train']), 'v2'])}"
 
 def prepared(name:str="demo", # catalog source
              cache:str|Path|None=None, # cache folder (default: $GENDA_CACHE or ~/.cache/genda)
