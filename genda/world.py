@@ -8,7 +8,7 @@ __all__ = ['OMEGA', 'GRAV', 'R_EARTH', 'RHO_AIR', 'CD_AIR', 'RHO_SEA', 'ALPHA_T'
            'ekman_current', 'make_world', 'cache_path', 'write_world', 'demo_world', 'main', 'isotropic_spectrum',
            'spectral_slope']
 
-# %% ../nbs/00_world.ipynb #078f24c0
+# %% ../nbs/00_world.ipynb #3a355c30
 import argparse, dataclasses, hashlib, json, math, os, sys, tempfile, time
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
@@ -16,14 +16,14 @@ import numpy as np, pandas as pd, xarray as xr, scipy.fft as sfft
 from scipy.special import erf as _erf
 from tqdm.auto import tqdm
 
-# %% ../nbs/00_world.ipynb #a4338f34
+# %% ../nbs/00_world.ipynb #c3cee1a8
 OMEGA, GRAV, R_EARTH = 7.2921e-5, 9.81, 6.371e6  # s-1, m s-2, m
 RHO_AIR, CD_AIR, RHO_SEA = 1.2, 1.2e-3, 1025.0   # kg m-3, -, kg m-3
 ALPHA_T, BETA_S = 2e-4, 7.6e-4                   # thermal expansion (K-1) and haline contraction (psu-1) coefficients
 WORLD_VERSION = 2  # bump when the generator changes: it is part of the cache key
 OCEAN_VARS = ["zos", "thetao", "so", "uo", "vo"]
 
-# %% ../nbs/00_world.ipynb #08eb9bdc
+# %% ../nbs/00_world.ipynb #40011ad3
 @dataclass
 class WorldConfig:
     "Everything that defines a world: grid, dates, seed and physics. Same config -> identical ocean."
@@ -71,19 +71,19 @@ class WorldConfig:
     land: bool = True            # put a coastline in the north-west corner
     dtype: str = "float32"       # dynamics precision ("float32" is 2x faster; "float64")
 
-# %% ../nbs/00_world.ipynb #4cb2dee8
+# %% ../nbs/00_world.ipynb #562d391c
 def spinup_days(cfg: WorldConfig) -> int:
     "Spin-up length: `cfg.spinup_days`, or by default 540 days (240 for small test worlds with nx < 64)."
     if cfg.spinup_days is not None: return int(cfg.spinup_days)
     return 540 if cfg.nx >= 64 else 240
 
-# %% ../nbs/00_world.ipynb #e2408183
+# %% ../nbs/00_world.ipynb #54b6e874
 def config_key(cfg: WorldConfig) -> str:
     "Short stable hash of a config (plus the generator version): the cache file name."
     s = json.dumps({**asdict(cfg), "_v": WORLD_VERSION}, sort_keys=True)
     return hashlib.sha1(s.encode()).hexdigest()[:12]
 
-# %% ../nbs/00_world.ipynb #16c5c9b4
+# %% ../nbs/00_world.ipynb #05b716ff
 def output_grid(cfg: WorldConfig):
     "Output `time`, `latitude`, `longitude` coordinates of a config."
     ny = cfg.ny or cfg.nx
@@ -97,7 +97,7 @@ def output_grid(cfg: WorldConfig):
     time = pd.date_range(start, periods=n, freq="D")
     return time, lat, lon
 
-# %% ../nbs/00_world.ipynb #03bca10b
+# %% ../nbs/00_world.ipynb #22303575
 def _nice(n):
     "Smallest even integer >= n whose only prime factors are 2, 3, 5 (fast FFT sizes)."
     n = max(int(math.ceil(n)), 8)
@@ -108,7 +108,7 @@ def _nice(n):
         if m == 1 and n % 2 == 0: return n
         n += 1
 
-# %% ../nbs/00_world.ipynb #c055db7a
+# %% ../nbs/00_world.ipynb #967361e4
 class QGModel:
     "Two-layer QG perturbations on an imposed Gaussian jet, beta-plane, doubly periodic, plus two surface tracers."
     def __init__(self, cfg: WorldConfig):
@@ -264,7 +264,7 @@ class QGModel:
         if self.nx % 2 == 0: e[..., -1] /= 2
         return (e.sum(axis=(-2, -1)) / (self.nx * self.ny) ** 2 / 2).tolist()
 
-# %% ../nbs/00_world.ipynb #88d2e04b
+# %% ../nbs/00_world.ipynb #355b169b
 def _resample(fh, shape_in, shape_out):
     "Spectral (Fourier) resampling of rfft2 coefficients `fh` on a periodic grid `shape_in` to a real field on `shape_out`."
     (nyi, nxi), (nyo, nxo) = shape_in, shape_out
@@ -274,7 +274,7 @@ def _resample(fh, shape_in, shape_out):
     out[..., nyo - ky + 1:, :kx] = fh[..., nyi - ky + 1:, :kx]
     return sfft.irfft2(out, s=(nyo, nxo)) * ((nyo * nxo) / (nyi * nxi))
 
-# %% ../nbs/00_world.ipynb #cff09944
+# %% ../nbs/00_world.ipynb #3cc92866
 def _model_fields(m: QGModel):
     "Surface fields of the model state at model resolution, spectral: psi1', u_g', v_g', u_a, v_a, T', S'."
     sh = m.state
@@ -292,7 +292,7 @@ def _model_fields(m: QGModel):
     ah = sfft.rfft2(np.stack([-Dv / m.f0, Du / m.f0]))  # leading-order ageostrophic velocity
     return np.stack([ph, ug, vg, ah[0], ah[1], sh[2], sh[3]])
 
-# %% ../nbs/00_world.ipynb #36e2017f
+# %% ../nbs/00_world.ipynb #d0a87584
 def land_mask(lat, # output latitudes (deg N)
               lon, # output longitudes (deg E)
              ) -> np.ndarray:
@@ -303,7 +303,7 @@ def land_mask(lat, # output latitudes (deg N)
     coast = 0.76 + 0.55 * X + 0.035 * np.sin(2 * np.pi * 2.5 * X) + 0.05 * np.exp(-((X - 0.22) / 0.05) ** 2)
     return Y > coast
 
-# %% ../nbs/00_world.ipynb #790331a0
+# %% ../nbs/00_world.ipynb #ed6bb544
 class WindField:
     "Daily 10 m winds: westerlies with a seasonal cycle plus smooth AR(1)-in-time random anomalies."
     def __init__(self, cfg: WorldConfig, lat, lon):
@@ -337,7 +337,7 @@ class WindField:
         west = (c.wind_mean + c.wind_season * math.cos(2 * math.pi * (doy - 15) / 365.25)) * self.prof
         return west + an[0], 0.5 + an[1]
 
-# %% ../nbs/00_world.ipynb #d99ddf7e
+# %% ../nbs/00_world.ipynb #23a46a22
 def ekman_current(uas, vas, lat, cfg: WorldConfig):
     "15 m Ekman current: linear in the stress tau = rho_a C_d |U| U, rotated to the right, / (rho0 f H_ek)."
     sp = np.hypot(uas, vas)
@@ -347,7 +347,7 @@ def ekman_current(uas, vas, lat, cfg: WorldConfig):
     k = 1 / (RHO_SEA * f * cfg.ekman_depth)
     return k * (math.cos(th) * tx + math.sin(th) * ty), k * (-math.sin(th) * tx + math.cos(th) * ty)
 
-# %% ../nbs/00_world.ipynb #5c92e11f
+# %% ../nbs/00_world.ipynb #76bc6d9c
 VAR_ATTRS = {
     "zos": dict(standard_name="sea_surface_height_above_geoid", long_name="Sea surface height", units="m"),
     "thetao": dict(standard_name="sea_water_potential_temperature", long_name="Temperature", units="degC"),
@@ -358,7 +358,7 @@ VAR_ATTRS = {
     "vas": dict(standard_name="northward_wind", long_name="Northward 10 m wind", units="m s-1"),
 }
 
-# %% ../nbs/00_world.ipynb #1131953b
+# %% ../nbs/00_world.ipynb #339d826a
 class _Sampler:
     "Turns the model state into one day of output fields on the output grid."
     def __init__(self, m: QGModel, lat, lon):
@@ -394,7 +394,7 @@ class _Sampler:
                     # not output: the parts, for validation
                     _ug=self.fu * (self.U + ug), _vg=self.fv * vg, _ua=ua, _va=va, _ue=ue, _ve=ve)
 
-# %% ../nbs/00_world.ipynb #4a83ab76
+# %% ../nbs/00_world.ipynb #5a6c184d
 def make_world(config: WorldConfig | None = None, # base configuration (default `WorldConfig()`: the 3-year 64x64 demo)
                progress: bool | None = None,       # tqdm progress bars (None: only on a terminal)
                parts: bool = False,                # also return the geostrophic/ageostrophic/Ekman parts (u_g, v_g, ...)
@@ -431,7 +431,7 @@ def make_world(config: WorldConfig | None = None, # base configuration (default 
                     model_grid=f"{m.ny}x{m.nx} at {m.dx/1e3:.1f} km, dt={m.dt:.0f} s", Conventions="CF-1.8")
     return ds
 
-# %% ../nbs/00_world.ipynb #c9bfa81e
+# %% ../nbs/00_world.ipynb #55eaea25
 def cache_path(config: WorldConfig | None = None, # world configuration (default: the demo)
                cache_dir: str | Path | None = None, # folder (default: $GENDA_CACHE or ~/.cache/genda)
                **overrides) -> Path:
@@ -440,7 +440,7 @@ def cache_path(config: WorldConfig | None = None, # world configuration (default
     d = Path(cache_dir or os.environ.get("GENDA_CACHE") or Path.home() / ".cache" / "genda").expanduser()
     return d / f"world-{config_key(cfg)}.nc"
 
-# %% ../nbs/00_world.ipynb #c8a8b71b
+# %% ../nbs/00_world.ipynb #bf3b7137
 def write_world(ds: xr.Dataset, path: str | Path) -> Path:
     "Write a world to netCDF atomically (temporary file in the same folder, then `os.replace`)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -448,12 +448,13 @@ def write_world(ds: xr.Dataset, path: str | Path) -> Path:
     try:
         enc = {v: {"zlib": True, "complevel": 1} for v in ds.data_vars}
         ds.to_netcdf(tmp, encoding=enc)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; a shared cache should be readable
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
     return path
 
-# %% ../nbs/00_world.ipynb #884125a5
+# %% ../nbs/00_world.ipynb #04d410dd
 def demo_world(cache_dir: str | Path | None = None, # cache folder (default: $GENDA_CACHE or ~/.cache/genda)
                progress: bool | None = None,        # progress bars while generating
                **overrides,                         # `WorldConfig` fields (default: 64x64, 2010-2012, seed 0)
@@ -464,7 +465,7 @@ def demo_world(cache_dir: str | Path | None = None, # cache folder (default: $GE
     if not path.exists(): write_world(make_world(cfg, progress=progress), path)
     return xr.open_dataset(path)
 
-# %% ../nbs/00_world.ipynb #37813ff9
+# %% ../nbs/00_world.ipynb #b993b082
 def main(argv: list[str] | None = None):
     "`genda world`: generate (or reuse) a world and write it to netCDF."
     p = argparse.ArgumentParser(prog="genda world", description="Generate the embedded synthetic Gulf Stream ocean.")
@@ -496,7 +497,7 @@ def main(argv: list[str] | None = None):
         print(f"  {v:7s} [{x.attrs.get('units', '')}] min {float(x.min()):8.3f} max {float(x.max()):8.3f} std {float(x.std()):7.3f}")
     return path
 
-# %% ../nbs/00_world.ipynb #95c64f31
+# %% ../nbs/00_world.ipynb #3fb44eef
 def isotropic_spectrum(a,            # (..., ny, nx) field(s); NaN are set to 0 after removing the mean
                        dx: float,    # grid spacing in x (m)
                        dy: float,    # grid spacing in y (m)
@@ -521,5 +522,5 @@ def spectral_slope(k, E, lmin_km: float, lmax_km: float) -> float:
     sel = (k >= 1 / lmax_km) & (k <= 1 / lmin_km) & (E > 0)
     return float(np.polyfit(np.log(k[sel]), np.log(E[sel]), 1)[0])
 
-# %% ../nbs/00_world.ipynb #d4d2369d
+# %% ../nbs/00_world.ipynb #babe0b99
 if __name__ == "__main__" and "__file__" in globals(): main()
