@@ -15,10 +15,10 @@ from scipy.spatial.distance import jensenshannon as _jensenshannon
 # %% auto #0
 __all__ = ['OMEGA', 'R_EARTH', 'KM_PER_DEG', 'DRIFTER_COLUMNS', 'DRIFTER_ATTRS', 'rmse', 'r2', 'daily_score', 'mu_sigma',
            'psd_score', 'crossing_wavelength', 'effective_resolution', 'haversine_km', 'at_points',
-           'along_track_segments', 'along_track_psd_score', 'along_track_scores', 'ocean_box', 'isotropic_spectrum',
-           'spectral_ratio', 'coherence', 'ke_spectrum', 'crps', 'spread_skill', 'rank_histogram', 'energy_score',
-           'pdf', 'jensen_shannon', 'coriolis', 'relative_vorticity', 'divergence', 'zeta_over_f', 'skewness',
-           'gradient_magnitude', 'orcast_metrics', 'drifter_scores', 'map_currents', 'simulate_drifters',
+           'along_track_segments', 'along_track_psd_score', 'along_track_scores', 'ocean_box', 'isotropic_psd',
+           'isotropic_spectrum', 'spectral_ratio', 'coherence', 'ke_spectrum', 'crps', 'spread_skill', 'rank_histogram',
+           'energy_score', 'pdf', 'jensen_shannon', 'coriolis', 'relative_vorticity', 'divergence', 'zeta_over_f',
+           'skewness', 'gradient_magnitude', 'orcast_metrics', 'drifter_scores', 'map_currents', 'simulate_drifters',
            'save_drifters', 'load_drifters', 'score_fields']
 
 # %% ../nbs/09_metrics.ipynb #d4c54ac6
@@ -367,24 +367,51 @@ def _iso_reduce(F2: xr.DataArray, # |FFT|^2-like array with dims freq_<y>, freq_
     k = np.bincount(b.ravel(), kr.ravel(), nb + 1)[1:] / np.maximum(np.bincount(b.ravel(), minlength=nb + 1)[1:], 1)
     return k, s, c
 
+# %% ../nbs/09_metrics.ipynb #0b37cec6
+def isotropic_psd(a, # (..., ny, nx) field(s); NaN set to 0 after removing each field's mean; leading dims averaged
+                  dy_km: float, # grid spacing along y [km]
+                  dx_km: float, # grid spacing along x [km]
+                  detrend: str = "linear", # "constant" (mean only), "linear" (least-squares plane, as xrft) or None
+                  window: str = "tukey", # taper (periodic scipy.signal.windows name, as xrft; tukey alpha 0.5) or None
+                  integrate: bool = True, # annulus mean × 2πk (1-D spectrum, ∫E dk = variance); False: the annulus mean of the 2-D PSD
+                 ) -> tuple:
+    "NumPy core of the isotropic spectra: (k [cycles/km], annulus means of the 2-D PSD [units² km²] (× 2πk: [units² km]))."
+    a = np.asarray(a, np.float64)
+    a = a.reshape((-1,) + a.shape[-2:])
+    n, ny, nx = a.shape
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN fields: mean NaN, then 0
+        a = np.nan_to_num(a - np.nanmean(a, axis=(-2, -1), keepdims=True))
+    if detrend == "linear":
+        G = np.stack([np.ones(ny * nx), np.repeat(np.arange(ny), nx), np.tile(np.arange(nx), ny)], 1)
+        coef = np.linalg.lstsq(G, a.reshape(n, -1).T, rcond=None)[0]
+        a = a - (G @ coef).T.reshape(a.shape)
+    elif detrend == "constant": a = a - a.mean(axis=(-2, -1), keepdims=True)
+    elif detrend is not None: raise ValueError(f"detrend must be 'constant', 'linear' or None, not {detrend!r}")
+    wc = 1.0
+    if window is not None:
+        wy = getattr(_signal.windows, window)(ny, sym=False)
+        wx = getattr(_signal.windows, window)(nx, sym=False)
+        a, wc = a * np.outer(wy, wx), 1 / (np.mean(wy ** 2) * np.mean(wx ** 2))
+    P = (np.abs(np.fft.fft2(a)) ** 2).sum(0) * dy_km * dx_km / (ny * nx) * wc  # |FFT·dy·dx|² · dfy·dfx, summed over fields
+    b, nb, kr = _radial_bins(np.fft.fftfreq(ny, dy_km), np.fft.fftfreq(nx, dx_km))
+    cnt = np.bincount(b.ravel(), minlength=nb + 1)[1:]
+    k = np.bincount(b.ravel(), kr.ravel(), nb + 1)[1:] / np.maximum(cnt, 1)
+    E = np.bincount(b.ravel(), P.ravel(), nb + 1)[1:] / np.maximum(cnt * n, 1)
+    return k, (E * 2 * np.pi * k if integrate else E)
+
 # %% ../nbs/09_metrics.ipynb #22fcdf22
 def isotropic_spectrum(da: xr.DataArray, # field(s) on a lat/lon grid; other dims (time, member) are averaged
                        dims=("latitude", "longitude"), # (y, x) dims
-                       detrend: str = "linear", # xrft detrending ("constant", "linear", None)
+                       detrend: str = "linear", # detrending ("constant", "linear", None)
                        window: str = "tukey", # taper (scipy.signal.windows name; tukey alpha 0.5)
                       ) -> xr.DataArray:
-    "Isotropic wavenumber spectrum [units² km] vs `freq_r` [cycles/km]: 2-D PSD (xrft) averaged in annuli × 2πk (largest ocean rectangle)."
+    "Isotropic wavenumber spectrum [units² km] vs `freq_r` [cycles/km]: 2-D PSD averaged in annuli × 2πk (largest ocean rectangle; `isotropic_psd`)."
     da, = _crop_ocean([da], dims)
-    F = _ffts(da, dims, detrend, window)
-    fy, fx = F["freq_" + dims[0]], F["freq_" + dims[1]]
-    dfy, dfx = float(fy[1] - fy[0]), float(fx[1] - fx[0])
-    wc = 1.0
-    if window is not None:
-        wy = getattr(_signal.windows, window)(F.sizes[fy.name], sym=False)
-        wx = getattr(_signal.windows, window)(F.sizes[fx.name], sym=False)
-        wc = 1 / (np.mean(wy ** 2) * np.mean(wx ** 2))
-    k, s, c = _iso_reduce(np.abs(F) ** 2 * dfy * dfx * wc, dims)
-    return xr.DataArray(s / np.maximum(c, 1) * 2 * np.pi * k, dims="freq_r", coords={"freq_r": k},
+    da = _km_coords(da, *dims).transpose(..., *dims)
+    dy, dx = (float(np.abs(np.diff(da[d].values)).mean()) for d in dims)
+    k, E = isotropic_psd(da.values, dy, dx, detrend, window)
+    return xr.DataArray(E, dims="freq_r", coords={"freq_r": k},
                         attrs={"long_name": "isotropic power spectral density", "freq_units": "cycles/km"})
 
 # %% ../nbs/09_metrics.ipynb #ea81c4bc

@@ -12,19 +12,18 @@ import pandas as pd
 import xarray as xr
 import torch
 from torch import nn
+from .data import CHANNELS, ocean_mask as _ocean_mask
 
 # %% auto #0
-__all__ = ['CHANNELS', 'R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS', 'L4_KERNELS', 'NOISE',
-           'CMEMS_PRODUCTS', 'MISSION_CODES', 'READERS', 'OBS_NAMES', 'ocean_mask', 'bilinear_weights', 'Orbit',
-           'ground_track', 'ObservingSystem', 'swath_points', 'sample_points', 'point_obs', 'grid_obs',
-           'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'simulate_nadir', 'simulate_swot',
-           'simulate_sst_l3', 'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample',
-           'GaussianSmoother', 'SmoothSample', 'Operator', 'build_operator', 'read_l3_ssh', 'read_l3s_sst',
-           'read_l4_ssh', 'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'fetch_product',
-           'main']
+__all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS', 'L4_KERNELS', 'NOISE', 'CMEMS_PRODUCTS',
+           'MISSION_CODES', 'READERS', 'OBS_NAMES', 'ocean_mask', 'bilinear_weights', 'Orbit', 'ground_track',
+           'ObservingSystem', 'swath_points', 'sample_points', 'point_obs', 'grid_obs', 'cloud_fraction', 'cloud_masks',
+           'gauss_matrices', 'smooth_field', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3', 'simulate_l4',
+           'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother', 'SmoothSample',
+           'Operator', 'build_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst', 'read_l4_sss',
+           'read_drifters', 'read_obs', 'fixture_product', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
-CHANNELS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas"]
 R_EARTH = 6.371e6        # m
 MU_EARTH = 3.986004418e14  # m3 s-2
 J2 = 1.08262668e-3
@@ -34,13 +33,9 @@ DAY = np.timedelta64(1, "D")
 # %% ../nbs/02_observe.ipynb #c4d4deae
 def ocean_mask(ds:xr.Dataset, # a Dataset with an ocean variable (zos/thetao/so) on (latitude, longitude)
               ) -> np.ndarray:
-    "Boolean (lat, lon) ocean mask: pixels where the first ocean variable is finite at the first time."
-    for v in ("zos", "thetao", "so", "uo"):
-        if v in ds:
-            da = ds[v]
-            if "time" in da.dims: da = da.isel(time=0)
-            return np.isfinite(da.values)
-    return np.ones((ds.sizes["latitude"], ds.sizes["longitude"]), bool)
+    "Boolean (lat, lon) ocean mask as a NumPy array: `genda.data.ocean_mask` (all True for a grid without variables)."
+    if not len(ds.data_vars): return np.ones((ds.sizes["latitude"], ds.sizes["longitude"]), bool)
+    return _ocean_mask(ds).values
 
 # %% ../nbs/02_observe.ipynb #31719ffc
 def bilinear_weights(lat:np.ndarray, # (M,) latitudes of the points

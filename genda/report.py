@@ -10,39 +10,28 @@ import pandas as pd
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
+from .data import CHANNELS
+from .metrics import isotropic_psd, jensen_shannon
 
 # %% auto #0
-__all__ = ['CHANNELS', 'jsd', 'isotropic_spectrum', 'laplacian', 'prior_report', 'sample_prior', 'heldout_crops', 'report_prior']
+__all__ = ['jsd', 'isotropic_spectrum', 'laplacian', 'prior_report', 'sample_prior', 'heldout_crops', 'report_prior']
 
 # %% ../nbs/prior_report.ipynb #3d894981
-CHANNELS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas"]  # contract channel order
-
 def _np(x): return x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64)
 
 def jsd(a,  # first sample (any shape)
         b,  # second sample
         bins: int = 60):  # histogram bins on the pooled 0.1-99.9 % range
-    "Jensen-Shannon divergence (base 2, in [0, 1]) between the histograms of two samples."
+    "Jensen-Shannon divergence (base 2, in [0, 1]): `genda.metrics.jensen_shannon` on the pooled 0.1-99.9 % range (tails clipped into the end bins)."
     a, b = _np(a).ravel(), _np(b).ravel()
     lo, hi = np.percentile(np.concatenate([a, b]), [0.1, 99.9])
-    edges = np.linspace(lo, hi, bins + 1)
-    p = np.histogram(np.clip(a, lo, hi), edges)[0] + 1e-12; q = np.histogram(np.clip(b, lo, hi), edges)[0] + 1e-12
-    p, q = p / p.sum(), q / q.sum(); m = (p + q) / 2
-    kl = lambda u, v: float((u * np.log2(u / v)).sum())
-    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+    return jensen_shannon(np.clip(a, lo, hi), np.clip(b, lo, hi), bins=bins, range=(lo, hi))
 
 # %% ../nbs/prior_report.ipynb #a6b90ebb
 def isotropic_spectrum(x):  # (N, H, W) fields (square)
-    "Mean isotropic power spectrum of N fields (mean removed, 2-D Hann window); returns (wavenumber index k ≥ 1, power)."
-    x = _np(x); N, H, W = x.shape
-    x = x - x.mean(axis=(1, 2), keepdims=True)
-    win = np.outer(np.hanning(H), np.hanning(W))
-    P = (np.abs(np.fft.fft2(x * win)) ** 2).mean(0)
-    ky, kx = np.fft.fftfreq(H) * H, np.fft.fftfreq(W) * W
-    kr = np.rint(np.sqrt(ky[:, None] ** 2 + kx[None] ** 2)).astype(int)
-    kmax = min(H, W) // 2
-    k = np.arange(1, kmax + 1)
-    return k, np.array([P[kr == i].mean() for i in k])
+    "Mean isotropic power spectrum of N fields (mean removed, 2-D Hann window; `genda.metrics.isotropic_psd` in grid units); returns (wavenumber index k ≥ 1, power)."
+    _, P = isotropic_psd(_np(x), 1.0, 1.0, detrend="constant", window="hann", integrate=False)
+    return np.arange(1, len(P) + 1), P
 
 # %% ../nbs/prior_report.ipynb #00ac7a23
 def _corr(a, b):

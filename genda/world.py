@@ -503,19 +503,10 @@ def isotropic_spectrum(a,            # (..., ny, nx) field(s); NaN are set to 0 
                        dy: float,    # grid spacing in y (m)
                        window: bool = True, # 2-D Hann window (for non-periodic fields)
                       ):
-    "Isotropic power spectrum: wavenumbers (cycles/km) and the spectrum averaged over leading dims."
-    a = np.asarray(a, np.float64).reshape((-1,) + np.shape(a)[-2:])
-    ny, nx = a.shape[-2:]
-    a = a - np.nanmean(a, axis=(-2, -1), keepdims=True)
-    a = np.nan_to_num(a)
-    if window: a = a * np.outer(np.hanning(ny), np.hanning(nx))
-    p = (np.abs(np.fft.fft2(a)) ** 2).mean(0)
-    ky, kx = np.meshgrid(np.fft.fftfreq(ny, dy / 1e3), np.fft.fftfreq(nx, dx / 1e3), indexing="ij")
-    kk, dk = np.hypot(kx, ky), max(1 / (nx * dx / 1e3), 1 / (ny * dy / 1e3))
-    edges = np.arange(dk / 2, min(np.abs(kx).max(), np.abs(ky).max()), dk)
-    idx = np.digitize(kk.ravel(), edges)
-    E = np.bincount(idx, p.ravel(), len(edges) + 1)[1:-1] / np.maximum(np.bincount(idx, None, len(edges) + 1)[1:-1], 1)
-    return (edges[:-1] + edges[1:]) / 2, E * 2 * np.pi * (edges[:-1] + edges[1:]) / 2  # ring-integrated
+    "Isotropic power spectrum: wavenumbers (cycles/km) and the ring-integrated PSD averaged over leading dims (`genda.metrics.isotropic_psd`, without the partly empty Nyquist annulus)."
+    from genda.metrics import isotropic_psd  # lazy: genda.world stays light
+    k, E = isotropic_psd(a, dy / 1e3, dx / 1e3, detrend="constant", window="hann" if window else None)
+    return k[:-1], E[:-1]
 
 def spectral_slope(k, E, lmin_km: float, lmax_km: float) -> float:
     "Least-squares slope of log E against log k between wavelengths `lmin_km` and `lmax_km`."
