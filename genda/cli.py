@@ -4,11 +4,11 @@
 
 # %% ../nbs/12_cli.ipynb #a8c32ea3
 from __future__ import annotations
-import argparse, importlib, sys
+import argparse, importlib, os, sys
 import genda
 
 # %% auto #0
-__all__ = ['COMMANDS', 'resolve', 'main']
+__all__ = ['COMMANDS', 'USER_ERRORS', 'resolve', 'main']
 
 # %% ../nbs/12_cli.ipynb #097704dc
 COMMANDS = {
@@ -44,13 +44,23 @@ def _parser():
     p.add_argument("command", choices=list(COMMANDS), metavar="command")
     return p
 
+USER_ERRORS = (PermissionError, FileNotFoundError, KeyError, ValueError, TimeoutError)
+
+def _data_errors():
+    import genda.data  # the catalog's DataError (a ValueError) is already covered; kept explicit for readers
+    return (genda.data.DataError,)
+
 def main(argv:list|None=None # arguments (default: `sys.argv[1:]`)
         ):
     "The `genda` console script."
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-"): _parser().parse_args(argv or ["--help"]); return 0
-    resolve(argv[0])(argv[1:])
-    return 0  # subcommands return objects for Python callers; the console script's exit status is 0 on success
+    try: rc = resolve(argv[0])(argv[1:])
+    except (USER_ERRORS + _data_errors()) as e:   # bad input, missing files or credentials: a message, not a traceback
+        if os.environ.get("GENDA_DEBUG"): raise
+        print(f"genda {argv[0]}: error: {e}\n(set GENDA_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 2
+    return rc if type(rc) is int else 0  # subcommands return objects for Python callers; exit status 0 on success
 
 # %% ../nbs/12_cli.ipynb #51b6852f
 if __name__ == "__main__" and "__file__" in globals(): main()

@@ -1001,8 +1001,12 @@ def open_source(name:str="demo", # source name in the catalog
             ocean = validate(ds, region=e.get("region"), required=OCEAN_VARS)
             return validate(xr.merge([ocean, _winds_on_grid(winds, ocean, cat)]), region=e.get("region"))
         return validate(ds, region=e.get("region"), required=RAW_VARS if "uas" in ds else OCEAN_VARS)
+    elif driver == "observations":
+        raise DataError(f"source {name!r} is a set of observation products, not a gridded ocean state: read it with "
+                        f"genda.observe.open_observations({name!r}, grid) or run `genda ose --source {name}`.")
     else:
-        raise DataError(f"source {name!r} has unknown driver {driver!r}: use world, synthetic, copernicusmarine or local.")
+        raise DataError(f"source {name!r} has unknown driver {driver!r}: use world, synthetic, copernicusmarine, local "
+                        "(or observations, for OSE products).")
     if e.get("period"): ds = ds.sel(time=_as_slice(e["period"]))
     return validate(ds, region=e.get("region"))
 

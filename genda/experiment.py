@@ -209,9 +209,12 @@ def _start_run(cfg:RunConfig, kind:str) -> Path:
     return out
 
 def run_days(cfg:RunConfig, times) -> pd.DatetimeIndex:
-    "The assimilated days: `cfg.days` days from `cfg.start` (default: the first test day of the source)."
-    from genda.data import splits
-    start = pd.Timestamp(cfg.start) if cfg.start else pd.Timestamp(splits(cfg.source)["test"].start)
+    "The assimilated days: `cfg.days` days from `cfg.start` (default: the first test day, or an observation source's first day)."
+    from genda.data import splits, _entry
+    if cfg.start: start = pd.Timestamp(cfg.start)
+    else:
+        e = _entry(cfg.source)[0]
+        start = pd.Timestamp(e["period"][0] if e.get("driver") == "observations" else splits(cfg.source)["test"].start)
     days = pd.date_range(start, periods=cfg.days, freq="D")
     t = pd.DatetimeIndex(times)
     if days[0] < t[0] or days[-1] > t[-1]:
@@ -301,11 +304,11 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
 STATE_VARS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas", "uo", "vo"]
 
 def _with_currents(phys:xr.Dataset, stats:xr.Dataset, winds:xr.Dataset|None=None) -> xr.Dataset:
-    "Add the total 15 m currents (geostrophic + Ekman + eddy part); missing parts are zero / taken from `winds`."
+    "Add the total 15 m currents (geostrophic + Ekman + eddy part); missing parts are zero / taken from `winds` (no winds: no Ekman part)."
     from genda.data import total_current
     full = phys.copy()
     for v in ("uas", "vas"):
-        if v not in full: full[v] = winds[v]
+        if v not in full: full[v] = winds[v] if winds is not None and v in winds else xr.zeros_like(full["zos"])
     for v in ("u_ageo_eddy", "v_ageo_eddy"):
         if v not in full: full[v] = xr.zeros_like(full["zos"])
     uo, vo = total_current(full, stats)
@@ -458,6 +461,13 @@ def _blind_grid(raw:xr.Dataset) -> xr.Dataset:
     z = xr.zeros_like(raw.zos).where(ocean)
     return xr.Dataset({v: z.assign_attrs(raw[v].attrs) for v in ("zos", "thetao", "so")}, coords=raw.zos.coords)
 
+def _mask_grid(stats:xr.Dataset, # the prior's statistics (grid and `mask`)
+               times, # days the grid must cover
+              ) -> xr.Dataset:
+    "A values-free grid (0 on ocean, NaN on land) from the prior's statistics: the state grid of a real-data OSE."
+    z = xr.zeros_like(stats["mask"], dtype=float).where(stats["mask"].astype(bool)).expand_dims(time=pd.DatetimeIndex(times))
+    return xr.Dataset({v: z.assign_attrs(units=u) for v, u in (("zos", "m"), ("thetao", "degC"), ("so", "1e-3"))})
+
 def _winds(obs:dict) -> xr.Dataset:
     "Observed winds (gridded) as a Dataset with uas, vas."
     return xr.Dataset({v: obs[v].value for v in ("uas", "vas") if v in obs})
@@ -480,7 +490,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
             obs_dir:str|None=None, # folder of a real observation set (genda.observe readers); None: simulate from `source`
             drifters:str|None=None, # drifter table (Copernicus in-situ layout); None: simulate drifters in the source world
             n_drifters:int=40, # simulated drifters (analog only)
-            prior_source:str="demo", # catalog source the prior was trained on: its statistics normalise the state
+            prior_source:str|None=None, # source the prior was trained on, whose statistics normalise the state (default: demo, or the observation entry's `prior_source`)
             **kw, # overrides of `cfg` fields
            ) -> Path:
     "Run an OSE into `cfg.out`, scored only on withheld observations (along-track SSH, drifters)."
@@ -489,30 +499,51 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     from genda.train import load_prior
     if cfg is None and "source" not in kw: kw["source"] = "demo_ose"
     cfg = _config(cfg, kw)
+    real = observe.is_observation_source(cfg.source)   # catalog entry of real products (driver: observations)
+    if real and not obs_dir: observe.obs_files(cfg.source)   # fail fast, naming the files to set or fetch
+    prior_source = prior_source or (data._entry(cfg.source)[0].get("prior_source", "demo") if real else "demo")
     out = _start_run(cfg, "ose")
-    _, stats = data.prepared(prior_source)             # the prior's statistics, never the unseen world's
-    raw = data.open_source(cfg.source)
-    days = run_days(cfg, raw.time.values)
+    rank, _ = _distributed()
+    if rank == 0: data.prepared(prior_source)   # pre-process once, before other processes open the cache
+    _barrier()
+    _, stats = data.prepared(prior_source)             # the prior's statistics, never the observed world's
     w = pd.Timedelta(days=cfg.window)
     prior = load_prior(cfg.prior)
-    hidden = select_tile(raw.sel(time=slice(days[0] - w, days[-1] + w)), getattr(prior, "img_size", None), cfg.tile)
-    stats = stats.sel(latitude=hidden.latitude, longitude=hidden.longitude)
-    if obs_dir: obs = observe.load_obs(obs_dir)
-    else: obs = simulate_obs(cfg, hidden.load(), out)
-    if drifters: dr = load_drifters(drifters)
-    elif (out/"drifters.nc").exists(): dr = load_drifters(out/"drifters.nc")
+    if real:                                           # the prior's grid and land mask; the entry's days
+        days = run_days(cfg, pd.date_range(*data._entry(cfg.source)[0]["period"]))
+        hidden = _mask_grid(stats, pd.date_range(days[0] - w, days[-1] + w))
     else:
-        dr = simulate_drifters(hidden.sel(time=slice(days[0], days[-1] + pd.Timedelta(days=1))).load(), n=n_drifters, seed=cfg.seed)
-        save_drifters(dr, out/"drifters.nc")
-    dr = dr[(pd.to_datetime(dr.TIME) >= days[0]) & (pd.to_datetime(dr.TIME) <= days[-1])]
-    grid = _blind_grid(hidden); del hidden, raw
-    rank, _ = _distributed()
+        raw = data.open_source(cfg.source)
+        days = run_days(cfg, raw.time.values)
+        hidden = raw.sel(time=slice(days[0] - w, days[-1] + w))
+    hidden = select_tile(hidden, getattr(prior, "img_size", None), cfg.tile)
+    stats = stats.sel(latitude=hidden.latitude, longitude=hidden.longitude)
+    grid = _blind_grid(hidden)
+    def observations():  # rank 0 makes the set and caches it in the run folder; the other ranks read it after the barrier
+        if obs_dir: return observe.load_obs(obs_dir), load_drifters(drifters) if drifters else None
+        if (out/"obs"/"COMPLETE").exists():
+            return observe.load_obs(out/"obs"), load_drifters(out/"drifters.nc") if (out/"drifters.nc").exists() else None
+        if real: obs, dr = observe.open_observations(cfg.source, grid)
+        else:
+            obs = simulate_obs(cfg, hidden.load())
+            dr = simulate_drifters(hidden.sel(time=slice(days[0], days[-1] + pd.Timedelta(days=1))).load(), n=n_drifters, seed=cfg.seed)
+        observe.save_obs(obs, out/"obs")
+        if dr is not None: save_drifters(dr, out/"drifters.nc")
+        (out/"obs"/"COMPLETE").write_text("")           # marks a whole set (observations and drifters)
+        return obs, dr
+    if rank == 0: obs, dr = observations()
+    _barrier()
+    if rank != 0: obs, dr = observations()
+    if drifters and obs_dir is None: dr = load_drifters(drifters)
+    if dr is not None: dr = dr[(pd.to_datetime(dr.TIME) >= days[0]) & (pd.to_datetime(dr.TIME) < days[-1] + pd.Timedelta(days=1))]
+    del hidden
     paths = genda_days(cfg, obs, grid, stats, days, out/"days", prior)
     if rank != 0: return out
     ens = xr.open_mfdataset(paths, combine="by_coords").load() if len(paths) > 1 else xr.open_dataset(paths[0]).load()
     ests = {"genda": ens}
     save_nc(ests["genda"], out/"genda.nc")
-    winds = _winds(obs).sel(time=days)
+    winds = _winds(obs)
+    winds = winds.sel(time=days) if "time" in winds.dims else None     # no wind product: OI currents without Ekman
     if "oi" in cfg.baselines:
         from genda.baselines import oi_baseline
         oi = oi_baseline(obs, grid, times=days, stats=stats)[["zos", "thetao"]]
@@ -525,7 +556,8 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     atomic_write(out/"metrics.csv", lambda tmp: m.to_csv(tmp, index=False))
     tab = m.pivot_table(index=["variable", "metric"], columns="method", values="value")
     lines = [f"# {out.name}: OSE on {cfg.source}, {len(days)} days from {days[0].date()}", "",
-             "Scored on withheld observations only (withheld altimeter along track; drifters).", "",
+             f"Scored on withheld observations only (withheld altimeter along track; {'drifters' if dr is not None else 'no drifters'}); "
+             f"{'real products' if real else 'observations simulated in the unseen world'}; prior statistics from {prior_source}.", "",
              tab.round(4).to_markdown(), ""]
     atomic_write(out/"report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     return out
@@ -556,7 +588,7 @@ def ose_main(argv:list|None=None):
     "`genda ose [--source demo_ose] [--obs-dir DIR] [--drifters FILE] ...`"
     p = _run_parser("genda ose", source="demo_ose", out="results/ose")
     p.add_argument("--obs-dir", default=None); p.add_argument("--drifters", default=None)
-    p.add_argument("--n-drifters", type=int, default=40); p.add_argument("--prior-source", default="demo")
+    p.add_argument("--n-drifters", type=int, default=40); p.add_argument("--prior-source", default=None)
     a = vars(p.parse_args(argv))
     extra = {k: a.pop(k) for k in ("obs_dir", "drifters", "n_drifters", "prior_source")}
     out = run_ose(RunConfig.from_dict(a), **extra); _print_report(out)

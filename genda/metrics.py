@@ -206,15 +206,21 @@ def at_points(field: xr.DataArray, # gridded field (time, latitude, longitude)
               lat, # latitudes of the points
               lon, # longitudes of the points
               dim: str = "obs", # name of the points dim
+              daily: bool = True, # maps stamped at midnight stand for their whole day (centred at noon)
              ) -> xr.DataArray:
-    "Linear interpolation of `field` in time, lat and lon at scattered points (NaN outside or next to land)."
+    """Linear interpolation of `field` in time, lat and lon at scattered points (NaN outside or next to land).
+    With `daily`, a point of day d lies between the noon centres of the maps (the map of its own day in the first and
+    last half days), so that every point of the mapped days is scored; points outside those days are NaN."""
     pts = {"latitude": xr.DataArray(np.asarray(lat, float), dims=dim),
            "longitude": xr.DataArray(np.asarray(lon, float), dims=dim)}
     if "time" in field.dims:  # interpolate in float seconds: xarray mixes datetime64 units (us vs ns) badly
-        t0 = field["time"].values[0]
-        sec = lambda t: (np.asarray(t, "datetime64[ns]") - np.datetime64(t0, "ns")) / np.timedelta64(1, "s")
-        field = field.assign_coords(time=sec(field["time"].values))
-        pts["time"] = xr.DataArray(sec(time), dims=dim)
+        ft = np.asarray(field["time"].values, "datetime64[ns]")
+        half = np.timedelta64(12, "h") if daily else np.timedelta64(0, "ns")
+        sec = lambda t: (np.asarray(t, "datetime64[ns]") - ft[0]) / np.timedelta64(1, "s")
+        c, s = sec(ft + half), sec(time)
+        inside = (s >= 0) & (s < sec(ft[-1] + 2 * half)) if daily else (s >= 0) & (s <= c[-1])
+        field = field.assign_coords(time=c)
+        pts["time"] = xr.DataArray(np.where(inside, np.clip(s, c[0], c[-1]), np.nan), dims=dim)
     out = field.interp({k: v for k, v in pts.items() if k in field.dims})
     return out.assign_coords(time=(dim, np.asarray(time, "datetime64[ns]"))) if "time" in field.dims else out
 
@@ -682,11 +688,14 @@ DRIFTER_ATTRS = {
 # %% ../nbs/09_metrics.ipynb #29ba31b0
 def _velocity_sampler(ds: xr.Dataset, # world with uo, vo (time, latitude, longitude)
                      ):
-    "Return (t0, f(t_s, lat, lon) -> (N, 2) velocities) with linear interpolation; NaN outside or next to land."
+    """Return (t0, f(t_s, lat, lon) -> (N, 2) velocities) with linear interpolation; NaN outside or next to land.
+    A daily map is its day's state centred at noon (as in `at_points`): the first and last half days hold their map."""
     t0 = ds["time"].values[0]
-    ts = (ds["time"].values - t0) / np.timedelta64(1, "s")
+    ts = (ds["time"].values - t0) / np.timedelta64(1, "s") + 43200.0
+    ts = np.r_[0.0, ts, ts[-1] + 43200.0]
     vals = np.stack([ds["uo"].transpose("time", "latitude", "longitude").values,
                      ds["vo"].transpose("time", "latitude", "longitude").values], -1).astype(float)
+    vals = np.concatenate([vals[:1], vals, vals[-1:]])
     rgi = RegularGridInterpolator((ts.astype(float), ds["latitude"].values.astype(float), ds["longitude"].values.astype(float)),
                                   vals, bounds_error=False, fill_value=np.nan)
     return t0, (lambda t, la, lo: rgi(np.stack([np.broadcast_to(t, la.shape), la, lo], -1)))

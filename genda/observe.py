@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_observe.ipynb #e5d6cceb
 from __future__ import annotations
-import argparse, math, os, glob as _glob
+import argparse, math, os, sys, glob as _glob
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
@@ -16,12 +16,13 @@ from .data import CHANNELS, ocean_mask as _ocean_mask
 
 # %% auto #0
 __all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS', 'L4_KERNELS', 'NOISE', 'CMEMS_PRODUCTS',
-           'MISSION_CODES', 'READERS', 'OBS_NAMES', 'ocean_mask', 'bilinear_weights', 'Orbit', 'ground_track',
-           'ObservingSystem', 'swath_points', 'sample_points', 'point_obs', 'grid_obs', 'cloud_fraction', 'cloud_masks',
-           'gauss_matrices', 'smooth_field', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3', 'simulate_l4',
-           'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother', 'SmoothSample',
-           'Operator', 'build_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst', 'read_l4_sss',
-           'read_drifters', 'read_obs', 'fixture_product', 'fetch_product', 'main']
+           'MISSION_CODES', 'READERS', 'OBS_NAMES', 'WIND_NAMES', 'ocean_mask', 'bilinear_weights', 'Orbit',
+           'ground_track', 'ObservingSystem', 'swath_points', 'sample_points', 'point_obs', 'grid_obs',
+           'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'simulate_nadir', 'simulate_swot',
+           'simulate_sst_l3', 'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample',
+           'GaussianSmoother', 'SmoothSample', 'Operator', 'build_operator', 'read_l3_ssh', 'read_l3s_sst',
+           'read_l4_ssh', 'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
+           'is_observation_source', 'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
 R_EARTH = 6.371e6        # m
@@ -598,7 +599,7 @@ def _open_grid(paths, bbox=None, time=None):
     dss = []
     for p in _paths(paths):
         ds = xr.open_dataset(p)
-        ren = {k: v for k, v in {"lat": "latitude", "lon": "longitude"}.items() if k in ds.dims or k in ds.coords}
+        ren = {k: v for k, v in {"lat": "latitude", "lon": "longitude", "valid_time": "time"}.items() if k in ds.dims or k in ds.coords}
         ds = _lon180(ds.rename(ren)).sortby(["latitude", "longitude"])
         if bbox is not None:
             ds = ds.sel(latitude=slice(bbox[0], bbox[1]), longitude=slice(bbox[2], bbox[3]))
@@ -732,18 +733,24 @@ def read_drifters(paths, # per-platform files (INSITU_GLO_PHY_UV_DISCRETE_MY_013
 READERS = {"l3_ssh": read_l3_ssh, "l3s_sst": read_l3s_sst, "l4_ssh": read_l4_ssh, "l4_sst": read_l4_sst, "l4_sss": read_l4_sss, "drifters": read_drifters}
 OBS_NAMES = {"l3_ssh": "ssh_nadir", "l3s_sst": "sst_l3", "l4_ssh": "ssh_l4", "l4_sst": "sst_l4", "l4_sss": "sss_l4"}
 
-def read_obs(files:dict, # reader name (READERS) -> paths
-             grid:xr.Dataset|None=None, # state grid for gridded products (bbox and time taken from it when not given)
-             bbox:tuple|None=None, time:slice|None=None) -> dict:
-    "An OSE observation set from local product files (withheld altimeter -> 'ssh_withheld', drifters -> 'drifters_u/v')."
+def _window(grid, bbox=None, time=None, margin:float=0.5):
+    "(bbox, time) of a state grid: its box plus a margin (interpolation needs neighbours at the edges) and its days."
     if grid is not None:
-        r = 0.5  # a margin so that interpolation has neighbours at the edges
+        r = margin
         bbox = bbox or (float(grid.latitude.min()) - r, float(grid.latitude.max()) + r, float(grid.longitude.min()) - r, float(grid.longitude.max()) + r)
         if time is None and "time" in grid.coords:
             time = slice(grid.time.values[0], grid.time.values[-1] + DAY - np.timedelta64(1, "ns"))
+    return bbox, time
+
+def read_obs(files:dict, # reader name (READERS) -> paths, or -> {"paths": ..., reader options}
+             grid:xr.Dataset|None=None, # state grid for gridded products (bbox and time taken from it when not given)
+             bbox:tuple|None=None, time:slice|None=None) -> dict:
+    "An OSE observation set from local product files (withheld altimeter -> 'ssh_withheld', drifters -> 'drifters_u/v')."
+    bbox, time = _window(grid, bbox, time)
     obs = {}
     for k, p in files.items():
         kw = {} if k in ("l3_ssh", "drifters") else {"grid": grid}
+        if isinstance(p, dict): p, kw = p["paths"], {**kw, **{o: v for o, v in p.items() if o != "paths"}}
         r = READERS[k](p, bbox=bbox, time=time, **kw)
         if isinstance(r, dict) and k == "l3_ssh": obs["ssh_nadir"], obs["ssh_withheld"] = r["assimilate"], r["validation"]
         elif isinstance(r, dict): obs.update(r)
@@ -795,6 +802,14 @@ def fixture_product(kind:str, # a READERS name
                             coords={"depth": [0.]})
             enc = {}
         ds = ds.assign_coords(time=t, latitude=lat, longitude=lon)
+    elif kind == "winds":   # ERA5 from the CDS: u10/v10 on valid_time, latitude north to south, 6-hourly here
+        tt = pd.date_range(start, periods=4*days, freq="6h")
+        Y = np.broadcast_to(lat[::-1, None], (len(lat), len(lon)))
+        u = (5 + 2*np.cos(np.radians(Y)*10))[None].repeat(len(tt), 0)
+        ds = xr.Dataset({"u10": (("valid_time", "latitude", "longitude"), u, {"units": "m s**-1"}),
+                         "v10": (("valid_time", "latitude", "longitude"), np.full_like(u, -1.), {"units": "m s**-1"})},
+                        coords={"valid_time": tt, "latitude": lat[::-1], "longitude": lon})
+        enc = {}
     elif kind == "drifters":
         n = 24*days//6
         tt = pd.date_range(start, periods=n, freq="6h")
@@ -813,6 +828,109 @@ def fixture_product(kind:str, # a READERS name
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.to_netcdf(path, encoding=enc)
     return path
+
+# %% ../nbs/02_observe.ipynb #4ce55387
+WIND_NAMES = ({"u10": "uas", "v10": "vas"}, {"uas": "uas", "vas": "vas"}, {"eastward_wind": "uas", "northward_wind": "vas"})
+
+def read_winds(paths, bbox=None, time=None, grid=None,
+               std:float=1.5, # error of each component (m/s): ERA5 10 m winds against scatterometers
+               variables:dict|None=None, # file variable -> uas/vas (default: ERA5 u10/v10, uas/vas or the CMEMS L4 names)
+              ) -> dict:
+    "Reanalysis 10 m winds (ERA5, hourly or daily files) as daily gridded observations {'uas', 'vas'} on the state grid."
+    ds = _open_grid(paths, bbox, time)
+    names = variables or next((m for m in WIND_NAMES if set(m) <= set(ds.data_vars)), None)
+    if names is None or not set(names) <= set(ds.data_vars):
+        raise ValueError(f"{paths!r}: no wind components {list(names or WIND_NAMES[0])} among {list(ds.data_vars)}; "
+                         "give `variables={file_name: 'uas'|'vas'}`")
+    ds = ds[list(names)].rename(names).resample(time="1D").mean()     # the state is daily
+    return {v: grid_obs(_on_grid(ds[v], grid), std, v, "L3", sensor="ERA5", source="ERA5 10 m winds") for v in ("uas", "vas")}
+
+READERS["winds"] = read_winds
+
+# %% ../nbs/02_observe.ipynb #54892e6e
+def _obs_entry(name, catalog=None):
+    from genda.data import _entry, DataError
+    e, cat = _entry(name, catalog)
+    if e.get("driver") != "observations":
+        raise DataError(f"source {name!r} is not an observation source (driver {e.get('driver')!r}): OSE products are "
+                        f"catalog entries with `driver: observations` (see ose_gulfstream_2017 in the repo's data_catalog.yaml).")
+    bad = set(e.get("products") or {}) - set(READERS)
+    if bad: raise DataError(f"{name}: unknown products {sorted(bad)} in {cat['_path']}; known: {list(READERS)}")
+    return e, cat
+
+def is_observation_source(name:str, catalog=None) -> bool:
+    "Whether catalog source `name` is a set of observation products (driver `observations`)."
+    from genda.data import _entry
+    return _entry(name, catalog)[0].get("driver") == "observations"
+
+def obs_files(name:str, # observation source in the catalog
+              catalog=None, cache=None, # catalog and cache folder (defaults of genda.data)
+             ) -> dict:
+    "Local files of each product: the entry's `paths`, or else what `fetch_observations` put in the cache."
+    from genda.data import cache_dir, DataError
+    e, cat = _obs_entry(name, catalog)
+    files, missing = {}, []
+    for kind, p in (e.get("products") or {}).items():
+        pats = (p or {}).get("paths") or []
+        found = [f for q in ([pats] if isinstance(pats, str) else pats) for f in _paths(q) if Path(f).exists()]
+        if not pats: found = sorted(_glob.glob(str(cache_dir(cache)/"obs"/name/f"{kind}_*.nc")))
+        if found: files[kind] = found
+        else: missing.append(f"{kind} ({pats or 'no paths'})")
+    if missing:
+        raise DataError(f"{name}: no files for {', '.join(missing)}. Set sources.{name}.products.<product>.paths in "
+                        f"{cat['_path']}, or download them with `genda observe fetch {name}` (Copernicus Marine credentials; "
+                        "ERA5 winds from the Climate Data Store), or remove the products you do not use.")
+    return files
+
+# %% ../nbs/02_observe.ipynb #d619f72b
+def _region_bbox(region): return (region[2], region[3], region[0], region[1])  # catalog [lon0, lon1, lat0, lat1] -> bbox
+
+def open_observations(name:str, # observation source in the catalog (driver `observations`)
+                      grid:xr.Dataset, # the state grid (latitude, longitude, time: the days needed)
+                      catalog=None, cache=None,
+                     ) -> tuple:
+    "(observation set, drifter table or None) of a catalog source on `grid`: real products, read by `read_obs`."
+    from genda.data import DataError
+    e, cat = _obs_entry(name, catalog)
+    files = obs_files(name, cat, cache)
+    la, lo = grid.latitude.values, grid.longitude.values
+    if e.get("region"):
+        b = _region_bbox(e["region"])
+        if la.min() < b[0] or la.max() > b[1] or lo.min() < b[2] or lo.max() > b[3]:
+            raise DataError(f"the state grid (lat {la.min():.2f}..{la.max():.2f}, lon {lo.min():.2f}..{lo.max():.2f}) is not inside "
+                            f"{name}'s region {e['region']} (lon0, lon1, lat0, lat1)")
+    if e.get("period") and "time" in grid.coords:
+        p0, p1 = (pd.Timestamp(t) for t in e["period"]); t = pd.DatetimeIndex(grid.time.values)
+        if t.max() < p0 or t.min() > p1:
+            raise DataError(f"days {t.min().date()}..{t.max().date()} are outside {name}'s period {e['period']}")
+    opts = {k: {o: v for o, v in (p or {}).items() if o not in ("paths", "dataset_id", "missions")} for k, p in e["products"].items()}
+    if "l3_ssh" in opts: opts["l3_ssh"].setdefault("withheld", tuple(e.get("withheld", ("Cryosat-2",))))
+    spec = {k: {"paths": f, **opts[k]} for k, f in files.items() if k != "drifters"}
+    obs = read_obs(spec, grid)
+    dr = None
+    if "drifters" in files:
+        bbox, time = _window(grid, margin=0.)
+        dr = read_drifters(files["drifters"], bbox=bbox, time=time, as_table=True, **opts["drifters"])
+    return obs, dr
+
+# %% ../nbs/02_observe.ipynb #54cf1c89
+def fetch_observations(name:str, # observation source in the catalog
+                       start:str|None=None, end:str|None=None, # default: the entry's period
+                       catalog=None, cache=None, username:str|None=None, password:str|None=None,
+                      ) -> list:
+    "Download an observation source's Copernicus Marine products into the cache (`open_observations` finds them there)."
+    from genda.data import cache_dir
+    e, cat = _obs_entry(name, catalog)
+    if not e.get("region"): raise ValueError(f"{name}: a `region: [lon0, lon1, lat0, lat1]` is needed to fetch")
+    start, end = start or e["period"][0], end or e["period"][1]
+    out, got = cache_dir(cache)/"obs"/name, []
+    for kind, p in e["products"].items():
+        if kind not in CMEMS_PRODUCTS:
+            print(f"{kind}: not a Copernicus Marine product; download it yourself and set its `paths`"); continue
+        for m in ((p or {}).get("missions") or ["j3"]) if kind == "l3_ssh" else [None]:
+            got.append(fetch_product(kind, _region_bbox(e["region"]), start, end, out, mission=m or "j3",
+                                     dataset_id=(p or {}).get("dataset_id"), username=username, password=password))
+    return got
 
 # %% ../nbs/02_observe.ipynb #48599551
 def fetch_product(kind:str, # a CMEMS_PRODUCTS name
@@ -844,7 +962,15 @@ def fetch_product(kind:str, # a CMEMS_PRODUCTS name
 
 # %% ../nbs/02_observe.ipynb #388c43b4
 def main(argv:list|None=None):
-    "`genda observe`: simulate an observing system on a world and save the observation set."
+    "`genda observe`: simulate an observing system on a world and save the observation set; `genda observe fetch SOURCE`."
+    if argv is None: argv = sys.argv[1:]
+    if argv[:1] == ["fetch"]:
+        f = argparse.ArgumentParser(prog="genda observe fetch", description="Download the Copernicus Marine products of a "
+                                    "catalog observation source (driver: observations) into the cache; needs credentials.")
+        f.add_argument("source"); f.add_argument("--start", default=None); f.add_argument("--end", default=None)
+        a = f.parse_args(argv[1:])
+        for path in fetch_observations(a.source, a.start, a.end): print(path)
+        return 0
     p = argparse.ArgumentParser(prog="genda observe", description="Simulate satellite observations of a world and save them (one netCDF per type).")
     p.add_argument("--preset", default="2017", choices=list(PRESETS), help="observing system")
     p.add_argument("--world", default=None, help="world netCDF (default: genda.world's cached demo world)")

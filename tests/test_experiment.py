@@ -58,3 +58,51 @@ def test_torchrun_splits_days(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert len(list((out / "days").glob("*.nc"))) == 2
     assert xr.open_dataset(out / "genda.nc").sizes["time"] == 2
+
+def _fixture_catalog(tmp_path):
+    "The repo's catalog plus `fixture_ose`: real-format product files (genda.observe.fixture_product) over the demo grid."
+    from genda.observe import fixture_product
+    d = tmp_path / "products"
+    for k in ("l3s_sst", "l4_sss", "winds"): fixture_product(k, d / f"{k}.nc", start="2012-06-26", days=12)
+    fixture_product("l3_ssh", d / "l3_ssh_j3.nc", start="2012-06-26", days=12)
+    fixture_product("l3_ssh", d / "l3_ssh_c2.nc", start="2012-06-26", days=12, mission="c2")   # the withheld mission
+    fixture_product("drifters", d / "GL_TS_DC_1.nc", start="2012-07-01", days=3)
+    cat = yaml.safe_load((ROOT / "data_catalog.yaml").read_text())
+    cat["sources"]["fixture_ose"] = {
+        "driver": "observations", "region": [-66, -54, 32, 44], "period": ["2012-06-26", "2012-07-07"], "prior_source": "demo",
+        "withheld": ["Cryosat-2"],
+        "products": {"l3_ssh": {"paths": [str(d / "l3_ssh_*.nc")]}, "l3s_sst": {"paths": [str(d / "l3s_sst.nc")]},
+                     "l4_sss": {"paths": [str(d / "l4_sss.nc")]}, "winds": {"paths": [str(d / "winds.nc")]},
+                     "drifters": {"paths": [str(d / "GL_*.nc")]}}}
+    (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(cat))
+    return {**os.environ, "GENDA_CATALOG": str(tmp_path / "catalog.yaml")}
+
+def test_ose_on_real_product_files_from_the_catalog(tmp_path):
+    env, out = _fixture_catalog(tmp_path), tmp_path / "run"
+    cmd = [str(BIN / "genda"), "ose", "--source", "fixture_ose", "--start", "2012-07-02", "--days", "1", "--members", "2",
+           "--steps", "4", "--out", str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1500, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = pd.read_csv(out / "metrics.csv")
+    assert set(m.method) == {"genda", "oi", "unet"}
+    kinds = set(m.metric.str.split(":").str[0])
+    assert kinds == {"ssh_withheld", "drifters"}, kinds                       # scored on withheld data only
+    assert {p.stem for p in (out / "obs").glob("*.nc")} == {"ssh_nadir", "ssh_withheld", "sst_l3", "sss_l4", "uas", "vas"}
+    held = xr.open_dataset(out / "obs" / "ssh_withheld.nc")
+    assert set(held.mission.values) == {"Cryosat-2"} and held.attrs["role"] == "validation"
+    assert "real products" in (out / "report.md").read_text() and not (out / "truth.nc").exists()
+    # the papermill notebook, same parameters: the same run, the same scores
+    old = os.environ.get("GENDA_CATALOG"); os.environ["GENDA_CATALOG"] = env["GENDA_CATALOG"]  # the kernel inherits it
+    try: _papermill(EXP / "ose.ipynb", tmp_path, source="fixture_ose", start="2012-07-02", days=1, members=2, steps=4,
+                    out=str(tmp_path / "nbrun"), method="mmps", system="2017", swot=False, seed=0, gamma=0.1)
+    finally:
+        if old is None: os.environ.pop("GENDA_CATALOG")
+        else: os.environ["GENDA_CATALOG"] = old
+    nbm = pd.read_csv(tmp_path / "nbrun" / "metrics.csv")
+    pd.testing.assert_frame_equal(nbm, m)
+
+def test_ose_without_product_files_names_the_fix(tmp_path):
+    r = subprocess.run([str(BIN / "genda"), "ose", "--source", "ose_gulfstream_2017", "--out", str(tmp_path / "run")],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    assert "genda observe fetch ose_gulfstream_2017" in r.stderr and "products.<product>.paths" in r.stderr

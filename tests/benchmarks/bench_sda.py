@@ -8,6 +8,12 @@ a stand-in with the study's layout and no network cost: SSH at 5 % of the pixels
 
     python tests/benchmarks/bench_sda.py            # full runs (GPU: minutes; a 2-core CPU: hours)
     python tests/benchmarks/bench_sda.py --quick    # time 2 steps of 1 member per configuration, then extrapolate
+    python tests/benchmarks/bench_sda.py --sizes study --steps-measured 8   # all members, batched, 1/8 (SDA) or
+                                                    # 1/4 (MMPS) of the steps measured, then scaled in steps only
+
+--steps-measured N runs every member with the real chunking (so peak memory is real) but only N steps (SDA: 4N, as it
+has 8x the steps), and scales the time by steps/N: each step costs the same (same network, fixed CG iterations), so
+this is exact up to timing noise. It is labelled "steps-scaled" in the table.
 
 --quick results are EXTRAPOLATED linearly in steps and members (fair on a CPU, which is compute bound; on a GPU,
 batching makes the full run cheaper per member than the extrapolation). Each configuration runs in its own
@@ -52,7 +58,7 @@ def _operator(C, H, device, seed=0):
     return A, y, std
 
 
-def run_one(size, config, quick, device, chunk):
+def run_one(size, config, quick, device, chunk, steps_measured=None):
     "Runs in a subprocess; prints one JSON line."
     import torch
     from genda.sda import sample
@@ -62,6 +68,8 @@ def run_one(size, config, quick, device, chunk):
     kw = dict(CONFIGS[config])
     steps = kw.pop("steps")
     m_run, s_run = (1, 2) if quick else (members, steps)
+    if steps_measured and not quick:  # SDA has 8x the steps of MMPS: measure the same fraction of each
+        s_run = min(steps, steps_measured * (4 if kw["method"] == "sda" else 1))
     common = dict(shape=(C, H, H), progress=False, return_info=True, chunk=min(chunk, m_run), **kw)
     sample(D, A, y, std, members=1, steps=1, **{**common, "chunk": 1})  # warm-up (allocator, kernels)
     if device.startswith("cuda"):
@@ -75,7 +83,8 @@ def run_one(size, config, quick, device, chunk):
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024) / 2 ** 30
     print(json.dumps(dict(size=size, config=config, prior=note, seconds=sec * scale, measured_s=sec,
                           nfe=info["nfe"] * steps // s_run, vjp=info["vjp"] * steps // s_run, members=members,
-                          chunk=min(chunk, m_run), peak_gib=peak, extrapolated=scale != 1, M=int(y.numel()))))
+                          chunk=min(chunk, m_run), peak_gib=peak, extrapolated=scale != 1, M=int(y.numel()),
+                          measured=f"{m_run} member(s) x {s_run}/{steps} steps")))
 
 
 def main(argv=None):
@@ -84,26 +93,29 @@ def main(argv=None):
     p.add_argument("--sizes", default="demo,study", help="comma list of: demo, study")
     p.add_argument("--device", default=None, help="default: cuda if available, else cpu")
     p.add_argument("--chunk", type=int, default=8, help="members per batch")
+    p.add_argument("--steps-measured", type=int, default=None, help="measure N steps (SDA 4N) with all members, scale in steps")
     p.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     import torch
     dev = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
     if a.one:
-        return run_one(a.one[0], a.one[1], a.quick, dev, a.chunk)
+        return run_one(a.one[0], a.one[1], a.quick, dev, a.chunk, a.steps_measured)
     rows = []
     for size in a.sizes.split(","):
         for cfg in CONFIGS:
             cmd = [sys.executable, __file__, "--one", size, cfg, "--device", dev, "--chunk", str(a.chunk)] + (["--quick"] if a.quick else [])
+            cmd += ["--steps-measured", str(a.steps_measured)] if a.steps_measured else []
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 print(r.stderr[-3000:], file=sys.stderr); sys.exit(1)
             rows.append(json.loads(r.stdout.strip().splitlines()[-1])); print(".", end="", flush=True, file=sys.stderr)
     print(f"\ngenda.sda benchmark, device {dev} ({torch.get_num_threads()} threads)"
-          + (" -- QUICK: 2 steps x 1 member measured, EXTRAPOLATED linearly" if a.quick else ""))
+          + (" -- QUICK: 2 steps x 1 member measured, EXTRAPOLATED linearly" if a.quick else "")
+          + (f" -- steps-scaled from {a.steps_measured} (SDA {4 * a.steps_measured}) measured steps" if a.steps_measured else ""))
     print(f"{'size':6s} {'configuration':28s} {'s/day':>10s} {'fwd/member':>10s} {'vjp/member':>10s} {'peak GiB':>9s}  prior")
     for r in rows:
         print(f"{r['size']:6s} {r['config']:28s} {r['seconds']:10.1f} {r['nfe']:10d} {r['vjp']:10d} {r['peak_gib']:9.2f}  "
-              f"{r['prior']} (M={r['M']}, {r['members']} members, chunk {r['chunk']})")
+              f"{r['prior']} (M={r['M']}, {r['members']} members, chunk {r['chunk']}; measured {r['measured']})")
     for size in a.sizes.split(","):
         sa, sb = [r["seconds"] for r in rows if r["size"] == size]
         print(f"{size}: study / ours = {sa / sb:.2f}x")
