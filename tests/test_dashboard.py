@@ -280,6 +280,55 @@ def test_app_renders_offline_and_updates(server, browser):
         pg.close()
 
 
+TRUTH_RANGE_JS = """() => {
+  for (const doc of window.Bokeh.documents) for (const m of doc.all_models)
+    if (m.title && m.title.text === 'Truth' && m.x_range) return [m.x_range.start, m.x_range.end, m.y_range.start, m.y_range.end];
+  return null;
+}"""
+
+MAP_TITLES = ("Truth", "Obs", "Ensemble mean", "Member", "Ensemble spread", "Error", "OI baseline", "U-Net baseline")
+
+def _attr(page, name): return page.locator(".genda-status-text").first.get_attribute(name)
+
+def test_zoom_is_linked_and_survives_date_changes_and_players_play(server, browser):
+    "Wheel-zoom one map: all maps follow and keep the zoom when the date changes; both players step and pause."
+    pg = Page(browser, server)
+    page = pg.page
+    try:
+        _loaded(page)
+        full = page.evaluate(TRUTH_RANGE_JS)
+        box = page.locator(".genda-map-truth").first.bounding_box()
+        page.mouse.move(box["x"] + box["width"]*0.45, box["y"] + box["height"]*0.5)
+        for _ in range(3): page.mouse.wheel(0, -240); page.wait_for_timeout(150)
+        page.wait_for_function("r => { const t = (" + TRUTH_RANGE_JS + ")(); return t && (t[1] - t[0]) < 0.9*(r[1] - r[0]); }",
+                               arg=full, timeout=30_000)
+        zoomed = page.evaluate(TRUTH_RANGE_JS)
+        assert zoomed[1] - zoomed[0] < 0.9*(full[1] - full[0]) and zoomed[3] - zoomed[2] < 0.9*(full[3] - full[2])
+        rng = page.evaluate(RANGES_JS)
+        maps = {k: v for k, v in rng.items() if k.startswith(MAP_TITLES)}
+        assert len(maps) == 8 and len({tuple(v) for v in maps.values()}) == 1, rng   # one range: all maps zoomed
+        before = _truth(_images(page))
+        page.locator(".genda-date .noUi-handle").first.press("ArrowRight")
+        _wait_change(page, before)
+        assert page.evaluate(TRUTH_RANGE_JS) == zoomed                            # a new day keeps the zoom
+        page.screenshot(path=str(OUT/"dashboard_zoomed.png"), full_page=True)
+
+        for player, attr in ((".genda-date-player", "data-date"), (".genda-member-player", "data-member")):
+            seen = {_attr(page, attr)}
+            page.locator(f"{player} .play").first.click()
+            t0 = time.time()
+            while len(seen) < 3 and time.time() - t0 < 60:                        # two steps while playing
+                page.wait_for_timeout(200); seen.add(_attr(page, attr))
+            assert len(seen) >= 3, (player, seen)
+            page.locator(f"{player} .pause").first.click()
+            page.wait_for_timeout(1500); still = _attr(page, attr)
+            page.wait_for_timeout(2000)
+            assert _attr(page, attr) == still, f"{player} kept playing after pause"
+        assert pg.foreign() == [] and pg.errors == [], (pg.foreign(), pg.errors)
+    finally:
+        pg.close()
+
+
 def test_download_netcdf(server, browser, tmp_path):
     import xarray as xr
     pg = Page(browser, server)
