@@ -126,11 +126,15 @@ def plot_sweep(table:pd.DataFrame, # gathered metrics (`gather_metrics`)
                out:str|Path, # folder for the figures
                metrics=("rmse", "crps", "spread_skill"), # metrics to draw, when present
               ) -> list[Path]:
-    "One figure per metric: the metric (mean over variables' days) against each swept parameter, a line per estimate."
+    """One figure per metric: a row per swept parameter, a column per variable, a line per estimate (one colour per
+    method in every panel). Each point is the mean of the whole-run metric over the runs with that parameter value
+    (the marginal over the other parameters); a log axis where values span more than 20x (a diverged run)."""
     import matplotlib; import matplotlib.pyplot as plt
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     core = {"run", "method", "variable", "metric", "value", "time"}
     params = [c for c in table.columns if c not in core and table[c].nunique() > 1]
+    if "time" in table and table.time.isna().any(): table = table[table.time.isna()]   # whole-run rows only
+    colours = {m: f"C{k}" for k, m in enumerate(sorted(table.method.unique()))}
     paths = []
     for m in metrics:
         t = table[table.metric == m]
@@ -139,10 +143,15 @@ def plot_sweep(table:pd.DataFrame, # gathered metrics (`gather_metrics`)
         fig, axs = plt.subplots(len(params), len(vars_), figsize=(3*len(vars_), 2.6*len(params)), squeeze=False)
         for i, p in enumerate(params):
             for j, v in enumerate(vars_):
+                ax = axs[i, j]
                 g = t[t.variable == v].groupby(["method", p])["value"].mean().unstack(0)
-                g.plot(ax=axs[i, j], marker="o", legend=(i == 0 and j == 0))
-                axs[i, j].set_title(v if i == 0 else ""); axs[i, j].set_xlabel(p); axs[i, j].set_ylabel(m if j == 0 else "")
-        fig.tight_layout(); path = out/f"sweep_{m}.png"
+                for meth in g.columns: ax.plot(g.index.astype(str), g[meth].values, marker="o", color=colours[meth], label=meth)
+                pos = g.values[np.isfinite(g.values) & (g.values > 0)]
+                if pos.size and pos.max() > 20*pos.min(): ax.set_yscale("log")
+                ax.set_title(v if i == 0 else ""); ax.set_xlabel(p); ax.set_ylabel(m if j == 0 else "")
+        handles = [plt.Line2D([], [], color=c, marker="o", label=k) for k, c in colours.items() if k in set(t.method)]
+        fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=9)
+        fig.tight_layout(rect=(0, 0, 1, 0.96)); path = out/f"sweep_{m}.png"
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png")); plt.close(fig); paths.append(path)
     return paths
 
