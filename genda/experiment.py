@@ -58,9 +58,15 @@ def _run_one(nb:str, out:str, params:dict, kernel:str, timeout:float|None):
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     try:
-        pm.execute_notebook(str(nb), str(out/"run.ipynb"), parameters={**params, "out": str(out)},
-                            kernel_name=kernel, progress_bar=False, cwd=str(Path(nb).parent),
-                            execution_timeout=timeout)
+        for attempt in range(3):
+            try:
+                pm.execute_notebook(str(nb), str(out/"run.ipynb"), parameters={**params, "out": str(out)},
+                                    kernel_name=kernel, progress_bar=False, cwd=str(Path(nb).parent),
+                                    execution_timeout=timeout)
+                break
+            except RuntimeError as e:  # the kernel died while starting (two kernels raced for a port): try again
+                if "kernel_info" not in str(e) or attempt == 2: raise
+                time.sleep(1 + 2*np.random.default_rng().random())
         (out/"FAILED.txt").unlink(missing_ok=True)
         return "ok", time.time() - t0, ""
     except Exception as e:
