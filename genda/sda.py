@@ -221,6 +221,11 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
             outs.append(z.detach())
     pbar.close()
     x = torch.cat(outs)
+    bad = ~torch.isfinite(x).flatten(1).all(1)
+    if bad.any():  # a clear error, never an ensemble of NaNs passed on as a result
+        raise FloatingPointError(f"{method} diverged: {int(bad.sum())} of {members} members are not finite after {steps} steps "
+                                 f"({grid} grid, {predictor}). Use more steps or method='mmps' (SDA diverged on the demo "
+                                 "prior with 16 steps, and with 64 when SWOT swaths were assimilated).")
     if mask is not None:
         x = torch.where(torch.as_tensor(mask, device=device).expand_as(x[0]), x, torch.full_like(x, float("nan")))
     if not return_info: return x
