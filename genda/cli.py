@@ -44,11 +44,7 @@ def _parser():
     p.add_argument("command", choices=list(COMMANDS), metavar="command")
     return p
 
-USER_ERRORS = (PermissionError, FileNotFoundError, KeyError, ValueError, TimeoutError)
-
-def _data_errors():
-    import genda.data  # the catalog's DataError (a ValueError) is already covered; kept explicit for readers
-    return (genda.data.DataError,)
+USER_ERRORS = (PermissionError, FileNotFoundError, KeyError, ValueError, TimeoutError)  # genda.data.DataError is a ValueError
 
 def main(argv:list|None=None # arguments (default: `sys.argv[1:]`)
         ):
@@ -56,7 +52,7 @@ def main(argv:list|None=None # arguments (default: `sys.argv[1:]`)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0].startswith("-"): _parser().parse_args(argv or ["--help"]); return 0
     try: rc = resolve(argv[0])(argv[1:])
-    except (USER_ERRORS + _data_errors()) as e:   # bad input, missing files or credentials: a message, not a traceback
+    except USER_ERRORS as e:   # bad input, missing files or credentials: a message, not a traceback
         if os.environ.get("GENDA_DEBUG"): raise
         print(f"genda {argv[0]}: error: {e}\n(set GENDA_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2

@@ -5,9 +5,8 @@
 # %% auto #0
 __all__ = ['VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING', 'METHODS', 'RUN_FILES', 'PANELS', 'TITLES', 'SPECTRA_LINES',
            'cmap', 'make_example_run', 'find_runs', 'Run', 'frame', 'isotropic_spectrum', 'coastline', 'MapPlot',
-           'map_panel', 'SpectraPlot', 'spectra_panel', 'read_metrics', 'metrics_panel', 'metrics_table', 'Dashboard',
-           'app', 'free_port', 'serve', 'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables',
-           'plot_run', 'plot_main']
+           'SpectraPlot', 'read_metrics', 'metrics_panel', 'metrics_table', 'Dashboard', 'app', 'free_port', 'serve',
+           'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables', 'plot_run', 'plot_main']
 
 # %% ../nbs/11_dashboard.ipynb #0b40a927
 import argparse, contextlib, io, os, socket, sys, tempfile, time
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import param
 import xarray as xr
 import yaml
 
@@ -388,6 +386,10 @@ def isotropic_spectrum(a:np.ndarray, # 2-D field (NaN land is filled with the me
     k, E = isotropic_psd(a, dx_km, dx_km, detrend="constant", window="hann")
     return k[:-1], E[:-1]
 
+def _dx_km(lat, lon):
+    "Mean grid spacing (km) of a latitude/longitude grid, for spectra."
+    return float(np.mean([np.deg2rad(abs(lat[1]-lat[0])), np.deg2rad(abs(lon[1]-lon[0]))*np.cos(np.deg2rad(lat.mean()))]))*6371.0
+
 # %% ../nbs/11_dashboard.ipynb #87ea63da
 def _hv():
     "HoloViews with its bokeh backend loaded (imported lazily: the CLI and `genda plot` don't need it)."
@@ -454,7 +456,7 @@ class MapPlot:
         from bokeh.models import ColumnDataSource, LinearColorMapper, ColorBar, HoverTool, Range1d
         self.panel, self.var, self.key = panel, var, panel if panel in ("spread", "error") else var
         lat, lon = fr["lat"], fr["lon"]
-        x0, y0, x1, y1 = self.bounds = _bounds(lat, lon)
+        x0, y0, x1, y1 = _bounds(lat, lon)
         height = int(width*(lat[-1]-lat[0])/max(lon[-1]-lon[0], 1e-9)/np.cos(np.deg2rad(np.mean(lat))))
         unit = UNITS.get(var, "")
         self.mapper = LinearColorMapper(palette=_palette(self.key), nan_color="#cfc8b8")
@@ -501,10 +503,6 @@ class MapPlot:
         self.fig.title.text = title
         return self
 
-def map_panel(fr:dict, panel:str, var:str, coast:list=(), width:int=260, x_range=None, y_range=None) -> MapPlot:
-    "The `MapPlot` of one panel (`.fig` is the Bokeh figure)."
-    return MapPlot(fr, panel, var, coast, width, x_range, y_range)
-
 # %% ../nbs/11_dashboard.ipynb #cefb747e
 SPECTRA_LINES = [("truth", "truth", "black", 2), ("mean", "ensemble mean", "#1f77b4", 2), ("oi", "OI", "#ff7f0e", 1.5),
                  ("unet", "U-Net", "#2ca02c", 1.5)]
@@ -537,18 +535,13 @@ class SpectraPlot:
         return k[ok], E[ok]
 
     def update(self, fr:dict):
-        lat, lon = fr["lat"], fr["lon"]
-        dx = float(np.mean([np.deg2rad(abs(lat[1]-lat[0])), np.deg2rad(abs(lon[1]-lon[0]))*np.cos(np.deg2rad(lat.mean()))]))*6371.0
+        dx = _dx_km(fr["lat"], fr["lon"])
         ens = fr.get("ensemble")
         sp = [self._spec(m, dx) for m in ens] if ens is not None else []
         self.members.data = dict(xs=[k for k, _ in sp], ys=[E for _, E in sp])
         for key, src in self.lines.items():
             k, E = self._spec(fr.get(key), dx); src.data = dict(k=k, psd=E)
         return self
-
-def spectra_panel(fr:dict, var:str, width:int=420) -> SpectraPlot:
-    "The `SpectraPlot` of a frame (`.fig` is the Bokeh figure)."
-    return SpectraPlot(fr, var, width)
 
 # %% ../nbs/11_dashboard.ipynb #e1a4a8aa
 def read_metrics(run) -> pd.DataFrame:
@@ -595,10 +588,6 @@ def _no_runs_text(results):
             f"`obs/*.nc`, `metrics.csv` and `config.yaml` (written by `genda osse` / `genda demo`). "
             f"For a small example run: `python -c \"from genda.dashboard import make_example_run; "
             f"make_example_run('{Path(results)/'example'}')\"`.")
-
-class _State(param.Parameterized):
-    "What the plots show: variable, date index, member."
-    var = param.String(); t = param.Integer(0); m = param.Integer(0)
 
 class Dashboard:
     "The dashboard of a results folder: run, date, variable and member selectors, linked maps, spectra, metrics."
@@ -647,8 +636,6 @@ class Dashboard:
         self.download = pn.widgets.FileDownload(callback=self.download_bytes, filename=self._filename(),
                                                 label="Download shown fields (netCDF)",
                                                 css_classes=["genda-download"])
-        # the plots depend on one state object, updated inside `hold` so that a change reaches the browser as one message
-        self.state = _State(var=self.var_w.value, t=0, m=0)
         for w, k in ((self.var_w, "var"), (self.date_w, "t"), (self.member_w, "m")):
             w.param.watch(lambda e, k=k: self._set(k, e), "value")
         # coastline of the run, from its own land mask
@@ -673,7 +660,7 @@ class Dashboard:
         in place (`_refresh`); a new variable rebuilds them (new colour bars, units, axis ranges)."""
         import panel as pn
         from bokeh.models import Range1d
-        hv, var, fr = _hv(), self.state.var, self.frame()
+        hv, var, fr = _hv(), self.var_w.value, self.frame()
         x0, y0, x1, y1 = _bounds(self.lat, self.lon)
         xr_, yr_ = Range1d(x0, x1), Range1d(y0, y1)            # shared by all maps: linked zoom and pan
         self.maps = {p: self._safe(lambda p=p: MapPlot(fr, p, var, self.coast, self.width, xr_, yr_), f"the {p} map")
@@ -690,7 +677,7 @@ class Dashboard:
 
     # -- callbacks -----------------------------------------------------------------------------------------------
     def _set(self, key, event):
-        "A widget changed: update the plots' state (one batched message to the browser) and the status line."
+        "A widget changed: update the plots (one batched message to the browser) and the status line."
         import panel as pn
         self._t0 = time.perf_counter()
         doc = pn.state.curdoc
@@ -699,7 +686,6 @@ class Dashboard:
         rebuild = key == "var" and doc is not None and hasattr(doc, "models")
         freeze = doc.models.freeze() if rebuild else contextlib.nullcontext()
         with pn.io.hold(), freeze:
-            self.state.param.update(**{key: event.new})
             if key == "var": self.plots[:] = self._plots()
             else: self._refresh(key)
             self._done(event)
@@ -886,7 +872,7 @@ def plot_spectra(run, var:str, date, path=None, dpi:int=150):
     run = _run(getattr(run, "path", run)); date = pd.Timestamp(date)
     fr = frame(run.path, var, date, 0)
     lat, lon = fr["lat"], fr["lon"]
-    dx = float(np.mean([np.deg2rad(abs(lat[1]-lat[0])), np.deg2rad(abs(lon[1]-lon[0]))*np.cos(np.deg2rad(lat.mean()))]))*6371.0
+    dx = _dx_km(lat, lon)
     fig = Figure(figsize=(6, 4.5), layout="constrained"); ax = fig.add_subplot()
     if fr["ensemble"] is not None:
         for i, m in enumerate(fr["ensemble"]): ax.loglog(*isotropic_spectrum(m, dx), color="0.6", lw=0.8, label="members" if i == 0 else None)

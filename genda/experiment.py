@@ -518,8 +518,9 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     if cfg is None and "source" not in kw: kw["source"] = "demo_ose"
     cfg = _config(cfg, kw)
     real = observe.is_observation_source(cfg.source)   # catalog entry of real products (driver: observations)
+    entry = data._entry(cfg.source)[0] if real else {}
     if real and not obs_dir: observe.obs_files(cfg.source)   # fail fast, naming the files to set or fetch
-    prior_source = prior_source or (data._entry(cfg.source)[0].get("prior_source", "demo") if real else "demo")
+    prior_source = prior_source or entry.get("prior_source", "demo")
     out = _start_run(cfg, "ose")
     rank, _ = _distributed()
     if rank == 0: data.prepared(prior_source)   # pre-process once, before other processes open the cache
@@ -528,7 +529,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     w = pd.Timedelta(days=cfg.window)
     prior = load_prior(cfg.prior)
     if real:                                           # the prior's grid and land mask; the entry's days
-        days = run_days(cfg, pd.date_range(*data._entry(cfg.source)[0]["period"]))
+        days = run_days(cfg, pd.date_range(*entry["period"]))
         hidden = _mask_grid(stats, pd.date_range(days[0] - w, days[-1] + w))
     else:
         raw = data.open_source(cfg.source)
@@ -542,8 +543,9 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
         if (out/"obs"/"COMPLETE").exists():
             return observe.load_obs(out/"obs"), load_drifters(out/"drifters.nc") if (out/"drifters.nc").exists() else None
         if real: obs, dr = observe.open_observations(cfg.source, grid)
-        else:
-            obs = simulate_obs(cfg, hidden.load())
+        else: obs, dr = simulate_obs(cfg, hidden.load()), None
+        if drifters: dr = load_drifters(drifters)               # a given drifter file beats the catalog's or simulated ones
+        elif dr is None and not real:
             dr = simulate_drifters(hidden.sel(time=slice(days[0], days[-1] + pd.Timedelta(days=1))).load(), n=n_drifters, seed=cfg.seed)
         observe.save_obs(obs, out/"obs")
         if dr is not None: save_drifters(dr, out/"drifters.nc")
@@ -552,7 +554,6 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     if rank == 0: obs, dr = observations()
     _barrier()
     if rank != 0: obs, dr = observations()
-    if drifters and obs_dir is None: dr = load_drifters(drifters)
     if dr is not None: dr = dr[(pd.to_datetime(dr.TIME) >= days[0]) & (pd.to_datetime(dr.TIME) < days[-1] + pd.Timedelta(days=1))]
     del hidden
     paths = genda_days(cfg, obs, grid, stats, days, out/"days", prior)
