@@ -13,13 +13,13 @@ from scipy.interpolate import RegularGridInterpolator
 from scipy.spatial.distance import jensenshannon as _jensenshannon
 
 # %% auto #0
-__all__ = ['OMEGA', 'R_EARTH', 'KM_PER_DEG', 'DRIFTER_COLUMNS', 'DRIFTER_ATTRS', 'rmse', 'r2', 'daily_score', 'mu_sigma',
-           'psd_score', 'crossing_wavelength', 'effective_resolution', 'haversine_km', 'at_points',
-           'along_track_segments', 'along_track_psd_score', 'along_track_scores', 'ocean_box', 'isotropic_psd',
-           'isotropic_spectrum', 'spectral_ratio', 'coherence', 'ke_spectrum', 'crps', 'spread_skill', 'rank_histogram',
-           'energy_score', 'pdf', 'jensen_shannon', 'coriolis', 'relative_vorticity', 'divergence', 'zeta_over_f',
-           'skewness', 'gradient_magnitude', 'orcast_metrics', 'drifter_scores', 'map_currents', 'simulate_drifters',
-           'save_drifters', 'load_drifters', 'score_fields']
+__all__ = ['OMEGA', 'R_EARTH', 'KM_PER_DEG', 'CONVENTIONS', 'DX_KM_2021A', 'DRIFTER_COLUMNS', 'DRIFTER_ATTRS', 'rmse', 'r2',
+           'daily_score', 'mu_sigma', 'psd_score', 'crossing_wavelength', 'contour_wavelengths', 'interp_wavelength',
+           'effective_resolution', 'haversine_km', 'at_points', 'along_track_segments', 'along_track_psd_score',
+           'along_track_scores', 'ocean_box', 'isotropic_psd', 'isotropic_spectrum', 'spectral_ratio', 'coherence',
+           'ke_spectrum', 'crps', 'spread_skill', 'rank_histogram', 'energy_score', 'pdf', 'jensen_shannon', 'coriolis',
+           'relative_vorticity', 'divergence', 'zeta_over_f', 'skewness', 'gradient_magnitude', 'orcast_metrics',
+           'drifter_scores', 'map_currents', 'simulate_drifters', 'save_drifters', 'load_drifters', 'score_fields']
 
 # %% ../nbs/09_metrics.ipynb #d4c54ac6
 OMEGA = 7.2921e-5  # Earth's rotation rate [rad s-1]
@@ -71,16 +71,20 @@ def mu_sigma(est: xr.DataArray, # estimate (e.g. SSH map, or map interpolated on
              truth: xr.DataArray, # reference
              variant: str = "2020a", # "2020a": one global score; "2021a": mean of daily scores
              time: str = "time", # name of the time coordinate
+             min_obs: int = 10, # 2021a: days with fewer valid points are masked (the challenge's `nb_min_obs`)
             ) -> tuple:
-    "Data-challenge (µ, σ): σ is the std of the daily score; µ per `variant`."
+    """Data-challenge (µ, σ). 2020a (`rmse_based_scores`): µ = 1 - RMSE/RMS over the whole block, σ = std of the daily score.
+    2021a (`write_timeserie_stat`): daily scores, days with fewer than `min_obs` valid points masked, µ and σ = their mean and std (ddof 0)."""
     daily = daily_score(est, truth, time)
+    err2 = (est - truth) ** 2
     if variant == "2020a":
-        err2 = (est - truth) ** 2
         t2 = truth.where(err2.notnull()) ** 2
-        mu = 1 - np.sqrt(err2.mean()) / np.sqrt(t2.mean())
-    elif variant == "2021a": mu = daily.mean()
-    else: raise ValueError(f"unknown variant {variant!r}")
-    return float(mu), float(daily.std())
+        return float(1 - np.sqrt(err2.mean()) / np.sqrt(t2.mean())), float(daily.std())
+    if variant != "2021a": raise ValueError(f"unknown variant {variant!r}")
+    n = err2.notnull().groupby(truth[time].dt.floor("D").rename("day")).sum(...)
+    kept = daily.where(n >= min_obs)
+    if not bool(kept.notnull().any()): return np.nan, np.nan
+    return float(kept.mean()), float(kept.std())
 
 # %% ../nbs/09_metrics.ipynb #1b316ac7
 def _days_coords(da: xr.DataArray, # array whose datetime coords are converted
@@ -120,21 +124,37 @@ def _ocean_window(ok: xr.DataArray, # True where a (row, x) column is ocean thro
             if area > best_area: best, best_area = slice(int(s0), int(e0)), area
     return best
 
+# %% ../nbs/09_metrics.ipynb #561d757a
+CONVENTIONS = ("challenge", "genda")
+
+def _check_convention(convention):
+    if convention not in CONVENTIONS: raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+
+def _quadrant(psd: xr.DataArray, # spectrum with signed `freq_*` dims
+              fdims, # frequency dims restricted to f > 0
+             ) -> xr.DataArray:
+    "Keep the strictly positive frequencies of each of `fdims` (2020a: `where((freq_lon > 0) & (freq_time > 0), drop=True)`)."
+    for d in fdims: psd = psd.isel({d: np.nonzero(psd[d].values > 0)[0]})
+    return psd
+
 # %% ../nbs/09_metrics.ipynb #e5100147
 def psd_score(est: xr.DataArray, # estimate (e.g. SSH map on the grid)
               truth: xr.DataArray, # reference
               dims=("longitude", "time"), # dims of the (space-time) spectrum
               avg_dims=None, # dims the spectra are averaged over (None = all the others, e.g. latitude)
-              window: str = "hann", # taper (scipy.signal.windows name)
+              window: str = "hann", # taper (scipy.signal.windows name; "hann" = xrft's `window=True`)
               detrend: str = "constant", # xrft detrending
+              convention: str = "challenge", # "challenge": the quadrant of positive frequencies; "genda": ± folded
              ) -> xr.Dataset:
-    "PSD score 1 - PSD(err)/PSD(truth) (2020a): spectra over `dims`, averaged over `avg_dims`, folded to f > 0."
+    """PSD score 1 - PSD(err)/PSD(truth) (2020a `psd_based_scores`): spectra over `dims`, averaged over `avg_dims`, then
+    the f > 0 quadrant (`"challenge"`) or the average of ± frequencies (`"genda"`)."""
     import xrft
+    _check_convention(convention)
     dims = [dims] if isinstance(dims, str) else list(dims)
     est, truth = _days_coords(est, dims), _days_coords(truth, dims)
     err = est - truth
     ok = (err.notnull() & truth.notnull()).all(dims)  # slices complete over the spectral dims
-    attrs = {}
+    attrs = {"convention": convention}
     if not bool(ok.any()):  # land in every slice: keep the widest ocean window along the spatial dim
         x = next((d for d in dims if d != "time"), dims[0])
         m = (err.notnull() & truth.notnull()).all([d for d in dims if d != x])
@@ -153,8 +173,8 @@ def psd_score(est: xr.DataArray, # estimate (e.g. SSH map on the grid)
         p_tru = xrft.power_spectrum((truth - truth.mean(dims)).fillna(0), **kw)
     avg = [d for d in p_err.dims if not d.startswith("freq_")] if avg_dims is None else _dims(p_err, avg_dims)
     fdims = ["freq_" + d for d in dims]
-    p_err = _fold(p_err.where(ok).mean(avg), fdims)
-    p_tru = _fold(p_tru.where(ok).mean(avg), fdims)
+    keep = _quadrant if convention == "challenge" else _fold
+    p_err, p_tru = keep(p_err.where(ok).mean(avg), fdims), keep(p_tru.where(ok).mean(avg), fdims)
     return xr.Dataset({"psd_err": p_err, "psd_truth": p_tru, "score": 1 - p_err / p_tru}, attrs=attrs)
 
 # %% ../nbs/09_metrics.ipynb #fcd40242
@@ -173,16 +193,50 @@ def crossing_wavelength(score, # score values at increasing frequency (1-D)
     w0, w1 = 1 / f[i - 1], 1 / f[i]
     return float(w0 + (level - s[i - 1]) * (w1 - w0) / (s[i] - s[i - 1]))
 
+# %% ../nbs/09_metrics.ipynb #dd322942
+def contour_wavelengths(score: xr.DataArray, # 2-D score on `freq_<dims[0]>`, `freq_<dims[1]>` (f > 0)
+                        dims=("longitude", "time"), # (x, y) of the contour plot
+                        level: float = 0.5, # contour level
+                       ) -> dict:
+    """2020a rule (`psd_based_scores`): the `level` contour of `score` on the wavelength grid (x = 1/f of dims[0], y = 1/f
+    of dims[1]) by matplotlib's contour engine (contourpy "mpl2014", corner mask, as `plt.contour`); λ of each dim = the
+    minimum of that coordinate over the vertices of the first path. NaN when the score never crosses `level`."""
+    import contourpy
+    fx, fy = ("freq_" + d for d in dims)
+    z = np.ma.masked_invalid(score.transpose(fy, fx).values.astype(np.float64))
+    X, Y = np.meshgrid(1 / score[fx].values.astype(np.float64), 1 / score[fy].values.astype(np.float64))
+    gen = contourpy.contour_generator(X, Y, z, name="mpl2014", corner_mask=True, line_type=contourpy.LineType.SeparateCode)
+    paths = gen.lines(level)[0]
+    if not paths: return {d: np.nan for d in dims}
+    return {dims[0]: float(paths[0][:, 0].min()), dims[1]: float(paths[0][:, 1].min())}
+
+# %% ../nbs/09_metrics.ipynb #ad6668bd
+def interp_wavelength(score, # score values (1-D, any order)
+                      freq, # their frequencies (may include 0: wavelength inf)
+                      level: float = 0.5, # threshold
+                     ) -> float:
+    """2021a rule (`find_wavelength_05_crossing`): `scipy.interpolate.interp1d(score, 1/freq)(level)`, i.e. the points
+    sorted by score and the wavelength interpolated between the two that bracket `level`; NaN when `level` is outside
+    the scores' range (where the challenge raises)."""
+    from scipy.interpolate import interp1d
+    s, f = np.asarray(score, float).ravel(), np.asarray(freq, float).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        try: return float(interp1d(s, 1 / f)(level))
+        except ValueError: return np.nan
+
 # %% ../nbs/09_metrics.ipynb #c19cacdb
 def effective_resolution(est: xr.DataArray, # estimate on the grid
                          truth: xr.DataArray, # reference
                          dims=("longitude", "time"), # spectral dims (degrees, days when datetime)
                          avg_dims=None, # averaged dims (None = all others, e.g. latitude)
                          level: float = 0.5, # score threshold
+                         convention: str = "challenge", # "challenge" (2020a) or "genda" (see the top of this page)
                         ) -> dict:
-    "λ per dim (2020a λx, λt): shortest wavelength on the `level` contour of the space-time PSD score."
-    sc = psd_score(est, truth, dims, avg_dims)["score"]
+    """λ per dim (2020a λx, λt). `"challenge"`: `contour_wavelengths` of the f > 0 quadrant of the space-time PSD score;
+    `"genda"`: the ± folded score, first crossing of `level` in every row, shortest over rows (also for one dim)."""
+    sc = psd_score(est, truth, dims, avg_dims, convention=convention)["score"]
     dims = [dims] if isinstance(dims, str) else list(dims)
+    if convention == "challenge" and len(dims) == 2: return contour_wavelengths(sc, dims, level)
     out = {}
     for d in dims:
         fd = "freq_" + d
@@ -225,73 +279,113 @@ def at_points(field: xr.DataArray, # gridded field (time, latitude, longitude)
     return out.assign_coords(time=(dim, np.asarray(time, "datetime64[ns]"))) if "time" in field.dims else out
 
 # %% ../nbs/09_metrics.ipynb #411600f1
-def along_track_segments(lat, # latitudes along the track(s), in time order
-                         lon, # longitudes
-                         npt: int = 156, # points per segment (1000 km / 6.387 km)
-                         step: int = 39, # start-to-start step (25 % of npt, 2021a)
-                         max_gap_km: float = 2 * 6.387, # consecutive points farther apart start a new track piece
+DX_KM_2021A = 6.77 * 0.9434  # the 2021a notebooks' delta_x: Cryosat-2 ground speed 6.77 km/s × delta_t 0.9434 s
+
+def _gaps_after(time, # sample times (datetime64, or seconds as numbers)
+                max_gap_s: float, # a larger step is a gap
+               ) -> np.ndarray:
+    "Indices i with time[i+1] - time[i] > max_gap_s (datetime64 compared exactly in ns)."
+    t = np.asarray(time)
+    if np.issubdtype(t.dtype, np.datetime64):
+        return np.nonzero(np.diff(t.astype("datetime64[ns]")) > np.timedelta64(int(round(max_gap_s * 1e9)), "ns"))[0]
+    return np.nonzero(np.diff(t.astype(float)) > max_gap_s)[0]
+
+def along_track_segments(time, # sample times of one track, in order (datetime64, or seconds)
+                         npt: int = 156, # points per segment (int(1000 km / DX_KM_2021A))
+                         step: int = 39, # start-to-start step (int(npt * 0.25), 2021a)
+                         max_gap_s: float = 4.0, # a time step longer than this cuts the track (2021a: 4 s)
+                         convention: str = "challenge", # "challenge": `compute_segment_alongtrack` exactly; "genda": every piece
                         ) -> list:
-    "Start indices of the 2021a segments: tracks are cut at gaps, each piece with >= `npt` points yields segments every `step` points."
-    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
-    if lat.size < npt: return []
-    d = haversine_km(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    cuts = np.concatenate([[0], np.nonzero(~(d <= max_gap_km))[0] + 1, [lat.size]])
+    """Start indices of the 2021a along-track segments of `npt` points. The track is cut where the time step exceeds
+    `max_gap_s` (1 Hz data: up to 3 missing samples are bridged). `"challenge"` reproduces the 2021a loop: piece k runs
+    from the last sample before its gap to the last sample before the next gap, must count >= `npt` (the first piece
+    counts one sample short), gives starts `range(start, end - npt, step)`, and the piece after the last gap is dropped
+    (no gap at all: no segment). `"genda"`: every piece [a, b) gives starts `range(a, b - npt + 1, step)`."""
+    _check_convention(convention)
+    t = np.asarray(time)
+    gaps = _gaps_after(t, max_gap_s)
     starts = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        starts += list(range(a, b - npt + 1, step))
+    if convention == "challenge":
+        if gaps.size == 0: return []  # the challenge's code fails here (indi[0]); it never uses the last piece
+        length = np.insert(np.diff(gaps), 0, gaps[0])
+        for k in np.nonzero(length >= npt)[0]:
+            a, b = (gaps[k - 1] if k >= 1 else 0), gaps[k]
+            starts += list(range(int(a), int(b) - npt, step))
+        return starts
+    cuts = np.concatenate([[0], gaps + 1, [t.size]])
+    for a, b in zip(cuts[:-1], cuts[1:]): starts += list(range(int(a), int(b) - npt + 1, step))
     return starts
 
 # %% ../nbs/09_metrics.ipynb #c7641fed
 def along_track_psd_score(est, # map interpolated on the track (1-D, e.g. dim `obs`)
-                          truth, # along-track observations (same points)
-                          lat=None, # latitudes (default: coordinate `latitude` of `truth`)
-                          lon=None, # longitudes (default: coordinate `longitude`)
-                          dx_km: float = 6.387, # along-track spacing
+                          truth, # along-track observations (same points; coordinate `time` unless `time` is given)
+                          time=None, # sample times (default: coordinate `time` of `truth`)
+                          dx_km: float = DX_KM_2021A, # along-track spacing (sets npt and the wavenumbers)
                           length_km: float = 1000.0, # segment length
                           overlap: float = 0.25, # step = int(npt * overlap)
                           level: float = 0.5, # threshold of the score
                           group: str = "mission", # coordinate of `truth` splitting interleaved tracks (if present)
+                          max_gap_s: float = 4.0, # time step that cuts a track
+                          convention: str = "challenge", # "challenge" or "genda" (segments and λ rule)
                          ) -> xr.Dataset:
-    "2021a along-track spectral score: Welch (Hann, constant detrend) spectra of 1000 km segments; attrs `lambda_x_km`, `n_segments`."
+    """2021a along-track spectral score (`compute_spectral_scores`): Welch (Hann, constant detrend, no overlap) spectra of
+    `length_km` segments of the reference and of map - reference; score 1 - PSD(diff)/PSD(ref); attrs `lambda_x_km`,
+    `n_segments`. `"challenge"`: invalid points dropped before cutting the tracks (as `interp_on_alongtrack`), segments of
+    `along_track_segments`, all wavenumbers kept (0 included), λ by `interp_wavelength`. `"genda"`: segments with an
+    invalid point dropped, wavenumber 0 left out, λ by `crossing_wavelength`. Each `group` (mission) is segmented on its own."""
+    _check_convention(convention)
     e, t = np.asarray(est, float).ravel(), np.asarray(truth, float).ravel()
-    lat = np.asarray(truth["latitude"] if lat is None else lat, float).ravel()
-    lon = np.asarray(truth["longitude"] if lon is None else lon, float).ravel()
+    if time is None:
+        if "time" not in getattr(truth, "coords", {}): raise ValueError("along_track_psd_score: the sample times are needed (coordinate `time` or `time=`)")
+        time = truth["time"].values
+    tm = np.asarray(time).ravel()
     npt = int(length_km / dx_km)
     grp = np.zeros(t.size, int)
     if group is not None and group in getattr(truth, "coords", {}):
         grp = pd.factorize(np.asarray(truth[group]).ravel())[0]
-    idx = np.zeros((0, npt), int)
+    valid = np.isfinite(e) & np.isfinite(t)
+    idx = [np.zeros((0, npt), int)]
     for g in np.unique(grp):  # segment each mission's track separately
         sel = np.nonzero(grp == g)[0]
-        st = along_track_segments(lat[sel], lon[sel], npt, int(npt * overlap), 2 * dx_km)
-        if st: idx = np.concatenate([idx, sel[np.asarray(st, int)[:, None] + np.arange(npt)]])
-    starts = idx[:, 0]
+        if convention == "challenge": sel = sel[valid[sel]]
+        st = along_track_segments(tm[sel], npt, int(npt * overlap), max_gap_s, convention)
+        if st: idx.append(sel[np.asarray(st, int)[:, None] + np.arange(npt)])
+    idx = np.concatenate(idx)
     ref, diff = t[idx], (e - t)[idx]
-    good = np.isfinite(ref).all(1) & np.isfinite(diff).all(1) if len(starts) else np.zeros(0, bool)
+    good = np.isfinite(ref).all(1) & np.isfinite(diff).all(1)
     ref, diff = ref[good], diff[good]
     if len(ref) == 0: raise ValueError("along_track_psd_score: no complete segment")
     kw = dict(fs=1 / dx_km, nperseg=npt, noverlap=0, window="hann", detrend="constant", scaling="density", axis=-1)
     k, p_ref = _signal.welch(ref, **kw)
     _, p_diff = _signal.welch(diff, **kw)
-    p_ref, p_diff, k = p_ref.mean(0)[1:], p_diff.mean(0)[1:], k[1:]
-    score = 1 - p_diff / p_ref
-    lam = crossing_wavelength(score, k, level)
+    p_ref, p_diff = p_ref.mean(0), p_diff.mean(0)
+    if convention == "genda": p_ref, p_diff, k = p_ref[1:], p_diff[1:], k[1:]
+    with np.errstate(divide="ignore", invalid="ignore"): score = 1 - p_diff / p_ref
+    lam = interp_wavelength(score, k, level) if convention == "challenge" else crossing_wavelength(score, k, level)
     return xr.Dataset({"psd_ref": ("wavenumber", p_ref), "psd_diff": ("wavenumber", p_diff), "score": ("wavenumber", score)},
                       coords={"wavenumber": ("wavenumber", k, {"units": "cycles/km"})},
-                      attrs={"lambda_x_km": lam, "n_segments": int(good.sum())})
+                      attrs={"lambda_x_km": lam, "n_segments": int(good.sum()), "convention": convention})
 
 # %% ../nbs/09_metrics.ipynb #c920991c
 def along_track_scores(field: xr.DataArray, # gridded map (time, latitude, longitude), e.g. SSH
                        track: xr.DataArray, # along-track observations (dim `obs`, coords time, latitude, longitude[, mission])
+                       convention: str = "challenge", # "challenge" or "genda" (along_track_psd_score)
+                       margin_deg: float = 0.25, # only points this far inside the map's box count (2021a `interp_on_alongtrack`)
+                       min_obs: int = 10, # days with fewer valid points are masked in µ, σ
                        **kw, # passed to along_track_psd_score (dx_km, length_km, ...)
                       ) -> dict:
     "2021a OSE scores of a map against withheld along-track data: µ, σ (daily scores), RMSE, λx [km], number of segments."
     est = at_points(field, track["time"].values, track["latitude"].values, track["longitude"].values, dim=track.dims[0])
     est = xr.DataArray(est.values, dims=track.dims, coords=track.coords)
-    mu, sigma = mu_sigma(est, track, "2021a")
+    if margin_deg:
+        la, lo = field["latitude"], field["longitude"]
+        inside = ((track["latitude"] >= float(la.min()) + margin_deg) & (track["latitude"] <= float(la.max()) - margin_deg)
+                  & (track["longitude"] >= float(lo.min()) + margin_deg) & (track["longitude"] <= float(lo.max()) - margin_deg))
+        est, track = est.where(inside), track.where(inside)
+    mu, sigma = mu_sigma(est, track, "2021a", min_obs=min_obs)
     out = {"mu": mu, "sigma": sigma, "rmse": float(rmse(est, track))}
     try:
-        at = along_track_psd_score(est, track, **kw)
+        at = along_track_psd_score(est, track, convention=convention, **kw)
         out.update(lambda_x_km=at.attrs["lambda_x_km"], n_segments=at.attrs["n_segments"])
     except ValueError: out.update(lambda_x_km=np.nan, n_segments=0)
     return out
@@ -818,6 +912,7 @@ def score_fields(estimate: xr.Dataset, # estimate: variables on (time, latitude,
                  variables=None, # variables to score (default: those in both)
                  min_lon: int = 16, # λx/λt only with at least this many longitudes ...
                  min_time: int = 8, # ... and this many days
+                 convention: str = "challenge", # λx/λt convention ("challenge" = 2020a, or "genda"; see the top of this page)
                 ) -> pd.DataFrame:
     "Tidy DataFrame (variable, metric, value): rmse, r2, µ/σ (2020a, 2021a), λx [deg, km], λt [days]; ensembles add crps, crps_fair, spread_skill, rmse_member."
     if variables is None: variables = [v for v in estimate.data_vars if v in truth.data_vars]
@@ -831,7 +926,7 @@ def score_fields(estimate: xr.Dataset, # estimate: variables on (time, latitude,
             res["mu_2020a"], res["sigma_2020a"] = mu_sigma(m, t, "2020a")
             res["mu_2021a"], res["sigma_2021a"] = mu_sigma(m, t, "2021a")
             if t.sizes.get("longitude", 0) >= min_lon and t.sizes["time"] >= min_time:
-                lam = effective_resolution(m, t, ("longitude", "time"))
+                lam = effective_resolution(m, t, ("longitude", "time"), convention=convention)
                 res["lambda_x_deg"], res["lambda_t_days"] = lam["longitude"], lam["time"]
                 if "latitude" in t.dims:  # the same λx in km at the mean latitude, to compare with along-track λx
                     res["lambda_x_km"] = lam["longitude"] * KM_PER_DEG * float(np.cos(np.deg2rad(t["latitude"].mean())))
