@@ -19,7 +19,8 @@ __all__ = ['OMEGA', 'R_EARTH', 'KM_PER_DEG', 'CONVENTIONS', 'DX_KM_2021A', 'DRIF
            'along_track_scores', 'ocean_box', 'isotropic_psd', 'isotropic_spectrum', 'spectral_ratio', 'coherence',
            'ke_spectrum', 'crps', 'spread_skill', 'rank_histogram', 'energy_score', 'pdf', 'jensen_shannon', 'coriolis',
            'relative_vorticity', 'divergence', 'zeta_over_f', 'skewness', 'gradient_magnitude', 'orcast_metrics',
-           'drifter_scores', 'map_currents', 'simulate_drifters', 'save_drifters', 'load_drifters', 'score_fields']
+           'drifter_scores', 'map_currents', 'simulate_drifters', 'save_drifters', 'load_drifters', 'score_fields',
+           'strain_rate', 'fine_scale_table']
 
 # %% ../nbs/09_metrics.ipynb #d4c54ac6
 OMEGA = 7.2921e-5  # Earth's rotation rate [rad s-1]
@@ -937,3 +938,63 @@ def score_fields(estimate: xr.Dataset, # estimate: variables on (time, latitude,
             res["rmse_member"] = float(rmse(e, t).mean())
         rows += [(var, k, v) for k, v in res.items()]
     return pd.DataFrame(rows, columns=["variable", "metric", "value"])
+
+# %% ../nbs/09_metrics.ipynb #1213ca55
+def strain_rate(u: xr.DataArray, # eastward velocity [m s-1] on a lat/lon grid
+                v: xr.DataArray, # northward velocity [m s-1]
+                lat: str = "latitude", # latitude dim [deg N]
+                lon: str = "longitude", # longitude dim [deg E]
+               ) -> xr.DataArray:
+    """Strain rate sqrt(σn² + σs²) [s-1] on the sphere: σn = u_x - v_y - v tanφ/R, σs = v_x + u_y + u tanφ/R
+    (x = R cosφ λ, y = R φ; centred differences; zero for any rigid rotation)."""
+    rad = 180 / np.pi
+    phi = np.deg2rad(u[lat])
+    ux, vx = (a.differentiate(lon) * rad / (R_EARTH * np.cos(phi)) for a in (u, v))
+    uy, vy = (a.differentiate(lat) * rad / R_EARTH for a in (u, v))
+    sn = ux - vy - v * np.tan(phi) / R_EARTH
+    ss = vx + uy + u * np.tan(phi) / R_EARTH
+    return np.sqrt(sn ** 2 + ss ** 2).rename("strain")
+
+# %% ../nbs/09_metrics.ipynb #1824d410
+def fine_scale_table(est: xr.Dataset, # estimate (zos, thetao, uo, vo, ... on time, latitude, longitude), optional member dim
+                     truth: xr.Dataset, # truth on the same grid
+                     member_dim: str = "member", # ensemble dim
+                     small_km: float = 100.0, # "small scales" = wavelengths shorter than this
+                     variables=("zos", "thetao", "so", "uo", "vo"), # variables for the spectral rows (those present)
+                     bins: int = 100, # histogram bins of the Jensen-Shannon divergences
+                     convention: str = "challenge", # λx convention (effective_resolution)
+                    ) -> pd.DataFrame:
+    """Fine-scale diagnostics of `est` vs `truth`, tidy (variable, metric, of, value); `of` = "mean" (the ensemble mean,
+    or the estimate itself) or "members" (each member scored alone, then averaged). Metrics: `psd_ratio_small` (mean of
+    the isotropic spectrum ratio est/truth at wavelengths < `small_km`), `small_var_ratio` (small-scale variance of est /
+    of truth), `small_var_explained` (1 - small-scale variance of est - truth / of truth), `lambda_x_deg` (grid λx when
+    the grid allows it), `jsd` of ζ/f and strain/|f| (variable "uo,vo") and of |∇thetao| (variable "thetao")."""
+    dims = ("latitude", "longitude")
+    ens = member_dim in est.dims
+    targets = {"mean": [est.mean(member_dim) if ens else est]}
+    if ens: targets["members"] = [est.isel({member_dim: i}) for i in range(est.sizes[member_dim])]
+    f_t = np.abs(coriolis(truth["latitude"]))
+    rows = []
+    for of, fields in targets.items():
+        acc = {}
+        add = lambda var, metric, value: acc.setdefault((var, metric), []).append(float(value))
+        for f in fields:
+            for var in [v for v in variables if v in f and v in truth]:
+                e, t = xr.align(f[var], truth[var], join="inner")
+                e, t = _crop_ocean([e, t], dims)
+                Et, Ee, Ed = (isotropic_spectrum(a).values for a in (t, e, e - t))
+                small = isotropic_spectrum(t).freq_r.values > 1 / small_km  # equal-width k bins: sums ∝ variances
+                if small.any():
+                    add(var, "psd_ratio_small", (Ee[small] / Et[small]).mean())
+                    add(var, "small_var_ratio", Ee[small].sum() / Et[small].sum())
+                    add(var, "small_var_explained", 1 - Ed[small].sum() / Et[small].sum())
+                if "time" in t.dims and t.sizes["longitude"] >= 16 and t.sizes["time"] >= 8:
+                    add(var, "lambda_x_deg", effective_resolution(f[var], truth[var], convention=convention)["longitude"])
+            if {"uo", "vo"} <= set(f.data_vars) and {"uo", "vo"} <= set(truth.data_vars):
+                add("uo,vo", "jsd_zeta_over_f", jensen_shannon(zeta_over_f(f.uo, f.vo), zeta_over_f(truth.uo, truth.vo), bins))
+                f_e = np.abs(coriolis(f["latitude"]))
+                add("uo,vo", "jsd_strain_over_f", jensen_shannon(strain_rate(f.uo, f.vo) / f_e, strain_rate(truth.uo, truth.vo) / f_t, bins))
+            if "thetao" in f and "thetao" in truth:
+                add("thetao", "jsd_grad", jensen_shannon(gradient_magnitude(f.thetao), gradient_magnitude(truth.thetao), bins))
+        rows += [(var, m, of, float(np.nanmean(v))) for (var, m), v in acc.items()]
+    return pd.DataFrame(rows, columns=["variable", "metric", "of", "value"])

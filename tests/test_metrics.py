@@ -242,3 +242,16 @@ def test_score_fields_tidy():
     assert v["rmse"] == pytest.approx(0.1)
     assert "lambda_x_deg" not in v.index  # too few points for spectra
     assert "crps" not in v.index
+
+
+def test_fine_scale_table_identity_and_smoothing():
+    from genda.data import synthetic_raw
+    w = synthetic_raw(nt=10, ny=24, nx=32, seed=1)
+    sm = w.rolling(latitude=3, longitude=3, center=True, min_periods=1).mean().where(w.zos.notnull())
+    small = 5 * float(np.diff(w.latitude).mean()) * M.KM_PER_DEG
+    same = M.fine_scale_table(w, w, small_km=small).set_index(["variable", "metric", "of"]).value
+    assert same["zos", "small_var_explained", "mean"] == pytest.approx(1.0)
+    assert same["uo,vo", "jsd_strain_over_f", "mean"] == pytest.approx(0.0, abs=1e-12)
+    smo = M.fine_scale_table(sm, w, small_km=small).set_index(["variable", "metric", "of"]).value
+    assert smo["zos", "small_var_ratio", "mean"] < 0.7 and smo["uo,vo", "jsd_strain_over_f", "mean"] > 0.01
+    assert set(smo.index.get_level_values("of")) == {"mean"}  # no member dim: no member rows
