@@ -40,8 +40,9 @@ test: $(STAMP) browser
 export: $(STAMP)
 	$(VENV)/bin/nbdev_export && $(VENV)/bin/nbdev_clean
 
+# Jupyter refuses to run as root unless told (containers often run as root).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab nbs
+	$(VENV)/bin/jupyter lab nbs $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 dashboard: $(STAMP)
 	$(VENV)/bin/genda dashboard results

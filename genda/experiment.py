@@ -11,20 +11,32 @@ import numpy as np, pandas as pd, xarray as xr, yaml
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['STATE_VARS', 'CMAPS', 'TABLE_METRICS', 'DEMO', 'atomic_write', 'save_nc', 'save_yaml', 'sweep_runs', 'gather_metrics',
-           'run_sweep', 'plot_sweep', 'RunConfig', 'run_days', 'select_tile', 'simulate_obs', 'genda_days', 'score_run',
-           'run_osse', 'metric_table', 'write_report', 'score_ose', 'run_ose', 'osse_main', 'ose_main', 'sweep_main',
-           'data_summary', 'channels_figure', 'demo_main', 'main']
+__all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'STATE_VARS', 'CMAPS', 'TABLE_METRICS', 'CLI_HINTS', 'DEMO',
+           'atomic_write', 'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs',
+           'gather_metrics', 'run_sweep', 'plot_sweep', 'RunConfig', 'run_days', 'select_tile', 'simulate_obs',
+           'genda_days', 'score_run', 'run_osse', 'metric_table', 'write_report', 'score_ose', 'run_ose', 'osse_main',
+           'ose_main', 'sweep_main', 'data_summary', 'channels_figure', 'demo_main', 'main']
+
+# %% ../nbs/10_experiment.ipynb #cf70a92e
+def _umask() -> int:
+    "This process's umask, read without changing it where Linux's /proc allows (changing it is not thread-safe)."
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"): return int(line.split()[1], 8)
+    except (OSError, ValueError): pass
+    m = os.umask(0o022); os.umask(m)
+    return m
 
 # %% ../nbs/10_experiment.ipynb #fb7f1064
 def atomic_write(path:str|Path, # destination
                  write, # function taking a temporary path and writing the content there
                 ):
-    "Call `write(tmp)` then rename `tmp` to `path` (same folder, so the rename is atomic)."
+    """Call `write(tmp)` then rename `tmp` to `path` (same folder, so the rename is atomic). The file gets the mode of a
+    plainly created one (0666 less the umask, e.g. 0644), not mkstemp's private 0600."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"); os.close(fd)
     try:
-        write(tmp); os.replace(tmp, path)
+        write(tmp); os.chmod(tmp, 0o666 & ~_umask()); os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)
     return path
@@ -37,6 +49,46 @@ def save_nc(ds:xr.Dataset, path:str|Path):
 def save_yaml(obj, path:str|Path):
     "Write `obj` as YAML atomically."
     return atomic_write(path, lambda tmp: Path(tmp).write_text(yaml.safe_dump(obj, sort_keys=False)))
+
+# %% ../nbs/10_experiment.ipynb #a78551fd
+THREAD_VARS = ("GENDA_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+def usable_cores() -> int:
+    "CPU cores this process may run on (its affinity mask: a container's or `taskset`'s share)."
+    try: return len(os.sched_getaffinity(0))
+    except AttributeError: return os.cpu_count() or 1
+
+# %% ../nbs/10_experiment.ipynb #3604576b
+def thread_count(workers:int=1, # processes that run at the same time on this machine
+                 threads:int|None=None, # threads per process if told (wins over everything)
+                ) -> int:
+    """Threads for each of `workers` concurrent processes: `threads`, else `$GENDA_THREADS`, else `$OMP_NUM_THREADS`,
+    else the usable cores shared out (also between the processes of a `torchrun` job on this node), at least 1."""
+    if threads is None:
+        for k in THREAD_VARS[:2]:
+            v = os.environ.get(k, "").strip()
+            if not v: continue
+            try: threads = int(v)
+            except ValueError: raise ValueError(f"${k} must be a whole number of threads, not {v!r}") from None
+            break
+    if threads is not None:
+        if int(threads) < 1: raise ValueError(f"threads must be >= 1, not {threads}")
+        return int(threads)
+    local = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1") or 1))
+    return max(1, usable_cores() // (max(1, workers) * local))
+
+# %% ../nbs/10_experiment.ipynb #2136a52f
+def set_threads(threads:int|None=None, # threads (default: `thread_count()`)
+               ) -> int:
+    "Make torch's intra-op pool in this process use `thread_count(1, threads)` threads; return that number."
+    import torch
+    n = thread_count(1, threads)
+    if torch.get_num_threads() != n: torch.set_num_threads(n)
+    return n
+
+def _sweep_worker(threads:int):
+    "Initializer of a sweep's worker process: the kernels it starts (papermill) inherit `threads` for torch, OpenMP, MKL, OpenBLAS."
+    for k in THREAD_VARS: os.environ[k] = str(threads)
 
 # %% ../nbs/10_experiment.ipynb #afb54481
 def sweep_runs(spec:dict # with `grid` (name -> list of values) and optional `base` (fixed parameters)
@@ -95,9 +147,11 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
               out:str|Path|None=None, # sweep folder (default: spec's `out`)
               workers:int|None=None, # parallel processes (default: spec's `workers` or 1)
               kernel:str="genda", # Jupyter kernel papermill uses
-              timeout:float|None=None, # per-cell timeout in seconds
+              timeout:float|None=None, # per-cell timeout in seconds (None: no limit)
+              threads:int|None=None, # threads of each worker (default: spec's `threads`, $GENDA_THREADS, else the usable cores / the workers)
              ) -> pd.DataFrame:
-    "Run a papermill sweep in parallel processes, skipping completed runs; return the status table."
+    """Run a papermill sweep in parallel processes, skipping completed runs; return the status table. Each worker (and
+    the kernel it starts) gets its share of the cores, so that workers × threads ≤ cores."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     if not isinstance(spec, dict):
         p = Path(spec); spec = yaml.safe_load(p.read_text()) or {}
@@ -114,7 +168,9 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
         d = out/rid; d.mkdir(exist_ok=True); save_yaml(params, d/"params.yaml")
         if (d/"metrics.csv").exists(): rows.append(dict(run=rid, status="skipped (complete)", seconds=0.0, error=""))
         else: todo.append((rid, d, params))
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as ex:
+    workers = max(1, min(workers, len(todo)))
+    threads = thread_count(workers, threads or spec.get("threads"))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_sweep_worker, initargs=(threads,)) as ex:
         futs = {ex.submit(_run_one, str(nb.resolve()), str(d.resolve()), params, kernel, timeout): rid for rid, d, params in todo}
         for f in tqdm(as_completed(futs), total=len(futs), desc="sweep", disable=None):
             status, secs, err = f.result()
@@ -179,7 +235,8 @@ class RunConfig:
     members:int = 8 # ensemble size
     gamma:float = 0.1 # SDA likelihood inflation
     cg_iters:int = 3 # MMPS conjugate-gradient iterations
-    chunk:int|None = None # members per network batch (memory bound)
+    chunk:int|None = None # members per network batch (memory bound; None: all at once)
+    threads:int|None = None # CPU threads of torch in this process (None: $GENDA_THREADS, else $OMP_NUM_THREADS, else every usable core); a run resumes with any value
     seed:int = 0 # one seed for observations and sampling
     baselines:tuple = ("oi", "unet") # baselines to run
     prior:str|None = None # prior checkpoint (default: the shipped demo prior)
@@ -190,6 +247,7 @@ class RunConfig:
     def __post_init__(self):
         if self.method not in ("mmps", "sda", "dps"): raise ValueError(f"method must be mmps, sda or dps, not {self.method!r}")
         if self.days < 1 or self.members < 1 or self.steps < 1: raise ValueError("days, members and steps must be >= 1")
+        if self.threads is not None and int(self.threads) < 1: raise ValueError(f"threads must be >= 1 (or None), not {self.threads}")
         self.baselines = tuple(self.baselines or ())
         if isinstance(self.tile, str) and self.tile != "auto":  # from a command line: "full" or "lat0,lat1,lon0,lon1"
             self.tile = None if self.tile.lower() in ("full", "none", "") else [float(v) for v in self.tile.split(",")]
@@ -213,16 +271,27 @@ def _config(cfg, kw) -> RunConfig:
     elif isinstance(cfg, dict): cfg = RunConfig.from_dict(cfg)
     return replace(cfg, **kw) if kw else cfg
 
+RUN_RESULTS = ("*.nc", "obs/*.nc", "days/*.nc", "metrics.csv", "report.md")   # what a run writes once it has started
+RUNTIME_FIELDS = {"out", "threads"}   # may change when a run resumes
+
+def _has_results(out:Path) -> bool:
+    "Whether run folder `out` holds anything a run produced (bookkeeping such as config.yaml, params.yaml, run.ipynb or FAILED.txt does not count)."
+    return any(next(Path(out).glob(g), None) is not None for g in RUN_RESULTS)
+
 def _start_run(cfg:RunConfig, kind:str) -> Path:
-    "Create the run folder; refuse to resume a folder that holds a run with other parameters."
-    out = Path(cfg.out); out.mkdir(parents=True, exist_ok=True)
+    """Create the run folder and write its `config.yaml`; call it once the parameters are checked. A folder whose
+    results came from other parameters is refused; one with a `config.yaml` but no results (a run that failed before
+    it produced anything) is taken over, so a corrected retry goes ahead. The same parameters resume."""
+    out = Path(cfg.out)
     conf = {"kind": kind, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}}
     old = out/"config.yaml"
     if old.exists():
         prev = yaml.safe_load(old.read_text()) or {}
-        diff = {k for k in set(prev) | set(conf) if k != "out" and prev.get(k) != conf.get(k)}
-        if diff: raise ValueError(f"{out} holds a run with other parameters ({', '.join(sorted(diff))}); "
-                                  "choose another `out` folder or delete that one")
+        diff = {k for k in set(prev) | set(conf) if k not in RUNTIME_FIELDS and prev.get(k) != conf.get(k)}
+        if diff and _has_results(out):
+            raise ValueError(f"{out} holds results of a run with other parameters ({', '.join(sorted(diff))}); "
+                             "choose another `out` folder or delete that one")
+    out.mkdir(parents=True, exist_ok=True)
     save_yaml(conf, old)
     return out
 
@@ -271,12 +340,17 @@ def select_tile(raw:xr.Dataset, # source on its full grid
     return sub
 
 # %% ../nbs/10_experiment.ipynb #fa173f74
+def _check_system(cfg:RunConfig) -> str:
+    "The observing-system preset name, checked."
+    from genda import observe
+    if cfg.system not in observe.PRESETS: raise ValueError(f"unknown observing system {cfg.system!r}; presets: {list(observe.PRESETS)}")
+    return cfg.system
+
 def simulate_obs(cfg:RunConfig, truth_raw:xr.Dataset, out:Path|None=None) -> dict:
     "The run's observation set (cached in `out/obs`): the configured constellation, optional SWOT, clouds, noise."
     from genda import observe
     if out is not None and (out/"obs"/"COMPLETE").exists(): return observe.load_obs(out/"obs")
-    if cfg.system not in observe.PRESETS: raise ValueError(f"unknown observing system {cfg.system!r}; presets: {list(observe.PRESETS)}")
-    system = observe.PRESETS[cfg.system]
+    system = observe.PRESETS[_check_system(cfg)]
     if cfg.swot and not system.swot: system = replace(system, swot="SWOT")
     noise = {k: v for k, v in (("ssh_nadir", cfg.ssh_noise), ("ssh_swot", cfg.ssh_noise), ("sst_l3", cfg.sst_noise)) if v is not None}
     cloud = {"mean": cfg.cloud_fraction} if cfg.cloud_fraction is not None else None
@@ -353,7 +427,8 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
     from genda import data
     from genda.train import load_prior
     cfg = _config(cfg, kw)
-    out = _start_run(cfg, "osse")
+    set_threads(cfg.threads)
+    _check_system(cfg)
     rank, ws = _distributed()
     if rank == 0: data.prepared(cfg.source)   # pre-process once, before other processes open the cache
     _barrier()
@@ -364,6 +439,7 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
     prior = load_prior(cfg.prior)
     win = select_tile(raw.sel(time=slice(days[0] - w, days[-1] + w)), getattr(prior, "img_size", None), cfg.tile).load()
     stats = stats.sel(latitude=win.latitude, longitude=win.longitude)
+    out = _start_run(cfg, "osse")   # every parameter checked: only now is anything written
     if rank == 0: obs = simulate_obs(cfg, win, out)
     _barrier()
     if rank != 0: obs = simulate_obs(cfg, win, out)  # reads rank 0's cached set
@@ -517,11 +593,12 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     from genda.train import load_prior
     if cfg is None and "source" not in kw: kw["source"] = "demo_ose"
     cfg = _config(cfg, kw)
+    set_threads(cfg.threads)
     real = observe.is_observation_source(cfg.source)   # catalog entry of real products (driver: observations)
     entry = data._entry(cfg.source)[0] if real else {}
     if real and not obs_dir: observe.obs_files(cfg.source)   # fail fast, naming the files to set or fetch
+    if not real: _check_system(cfg)
     prior_source = prior_source or entry.get("prior_source", "demo")
-    out = _start_run(cfg, "ose")
     rank, _ = _distributed()
     if rank == 0: data.prepared(prior_source)   # pre-process once, before other processes open the cache
     _barrier()
@@ -538,6 +615,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     hidden = select_tile(hidden, getattr(prior, "img_size", None), cfg.tile)
     stats = stats.sel(latitude=hidden.latitude, longitude=hidden.longitude)
     grid = _blind_grid(hidden)
+    out = _start_run(cfg, "ose")   # every parameter checked: only now is anything written
     def observations():  # rank 0 makes the set and caches it in the run folder; the other ranks read it after the barrier
         if obs_dir: return observe.load_obs(obs_dir), load_drifters(drifters) if drifters else None
         if (out/"obs"/"COMPLETE").exists():
@@ -582,17 +660,39 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     return out
 
 # %% ../nbs/10_experiment.ipynb #2d646dea
+import argparse
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    "Shows an option's default, unless it is None or its help already explains the default."
+    def _get_help_string(self, action):
+        h = action.help or ""
+        if action.default is None or "default" in h.replace("%(default)", ""): return h
+        return super()._get_help_string(action)
+
+def _helps(f) -> dict:
+    "The docments comments of `f`'s parameters (a dataclass's fields), as argparse help (`%` escaped)."
+    from fastcore.docments import docments
+    d = {k: (v or "").replace("%", "%%") for k, v in docments(f).items() if k != "return"}
+    if not any(d.values()) and f.__module__ == "__main__":   # a class defined in a notebook has no source file for
+        import genda.experiment as exported                   # inspect: read the comments of its exported twin
+        if getattr(exported, f.__name__, f) is not f: return _helps(getattr(exported, f.__name__))
+    return d
+
+CLI_HINTS = {"tile": "; on the command line: auto, full, or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX",
+             "baselines": ": oi, unet (`--baselines` alone: none)"}
+
 def _run_parser(prog:str, **defaults):
-    import argparse
-    p = argparse.ArgumentParser(prog=prog, description=RunConfig.__doc__)
+    "An argparse parser with one option per `RunConfig` field: its comment as help, its default shown."
+    helps = _helps(RunConfig)
+    p = argparse.ArgumentParser(prog=prog, description=RunConfig.__doc__, formatter_class=_HelpFormatter)
     for f in fields(RunConfig):
-        d = defaults.get(f.name, f.default)
+        d, opt, h = defaults.get(f.name, f.default), f"--{f.name.replace('_', '-')}", helps[f.name] + CLI_HINTS.get(f.name, "")
         if f.type in ("bool", bool) or isinstance(d, bool):
-            p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, default=d, action=argparse.BooleanOptionalAction)
-        elif f.name == "baselines": p.add_argument("--baselines", nargs="*", default=list(d), help="oi unet")
+            p.add_argument(opt, dest=f.name, default=d, action=argparse.BooleanOptionalAction, help=h)
+        elif f.name == "baselines": p.add_argument(opt, nargs="*", default=list(d), metavar="NAME", help=h)
         else:
             typ = float if "float" in str(f.type) else int if "int" in str(f.type) and "str" not in str(f.type) else str
-            p.add_argument(f"--{f.name.replace('_', '-')}", dest=f.name, type=typ, default=d)
+            p.add_argument(opt, dest=f.name, type=typ, default=d, help=h)
     return p
 
 def _print_report(out:Path):
@@ -605,20 +705,25 @@ def osse_main(argv:list|None=None):
 
 def ose_main(argv:list|None=None):
     "`genda ose [--source demo_ose] [--obs-dir DIR] [--drifters FILE] ...`"
-    p = _run_parser("genda ose", source="demo_ose", out="results/ose")
-    p.add_argument("--obs-dir", default=None); p.add_argument("--drifters", default=None)
-    p.add_argument("--n-drifters", type=int, default=40); p.add_argument("--prior-source", default=None)
+    p, h = _run_parser("genda ose", source="demo_ose", out="results/ose"), _helps(run_ose)
+    p.add_argument("--obs-dir", default=None, help=h["obs_dir"]); p.add_argument("--drifters", default=None, help=h["drifters"])
+    p.add_argument("--n-drifters", type=int, default=40, help=h["n_drifters"])
+    p.add_argument("--prior-source", default=None, help=h["prior_source"])
     a = vars(p.parse_args(argv))
     extra = {k: a.pop(k) for k in ("obs_dir", "drifters", "n_drifters", "prior_source")}
     out = run_ose(RunConfig.from_dict(a), **extra); _print_report(out)
 
 def sweep_main(argv:list|None=None):
-    "`genda sweep SWEEP.yaml [--out DIR] [--workers N]`"
-    import argparse
-    p = argparse.ArgumentParser(prog="genda sweep", description="Run a papermill parameter sweep (resumable).")
-    p.add_argument("spec"); p.add_argument("--out", default=None); p.add_argument("--workers", type=int, default=None)
+    "`genda sweep SWEEP.yaml [--out DIR] [--workers N] [--threads T]`"
+    h = _helps(run_sweep)
+    p = argparse.ArgumentParser(prog="genda sweep", description="Run a papermill parameter sweep (resumable).",
+                                formatter_class=_HelpFormatter)
+    p.add_argument("spec", help="the sweep's YAML file (`notebook`, `grid`, optional `base`, `out`, `workers`, `threads`)")
+    p.add_argument("--out", default=None, help=h["out"]); p.add_argument("--workers", type=int, default=None, help=h["workers"])
+    p.add_argument("--threads", type=int, default=None, help=h["threads"])
+    p.add_argument("--kernel", default="genda", help=h["kernel"]); p.add_argument("--timeout", type=float, default=None, help=h["timeout"])
     a = p.parse_args(argv)
-    st = run_sweep(a.spec, out=a.out, workers=a.workers)
+    st = run_sweep(a.spec, out=a.out, workers=a.workers, kernel=a.kernel, timeout=a.timeout, threads=a.threads)
     print(st.to_string(index=False))
     return st
 
@@ -655,13 +760,16 @@ def channels_figure(norm:xr.Dataset, stats:xr.Dataset, raw:xr.Dataset, day, path
 DEMO = dict(days=8, members=16, steps=16, method="mmps")
 
 def demo_main(argv:list|None=None):
-    "`genda demo [--out results/demo] [--days N] [--members M] [--steps S]`: the main job on the embedded default."
+    "`genda demo [--out results/demo] [--days N] [--members M] [--steps S] [--threads T]`: the main job on the embedded default."
     import argparse
     from genda import data
-    p = argparse.ArgumentParser(prog="genda demo", description=demo_main.__doc__)
-    p.add_argument("--out", default="results/demo")
-    for k, v in DEMO.items(): p.add_argument(f"--{k}", type=type(v), default=v)
+    p = argparse.ArgumentParser(prog="genda demo", description=demo_main.__doc__, formatter_class=_HelpFormatter)
+    h = _helps(RunConfig)
+    p.add_argument("--out", default="results/demo", help="folder of the channel figure and of one run folder per setting")
+    for k, v in DEMO.items(): p.add_argument(f"--{k}", type=type(v), default=v, help=h[k])
+    p.add_argument("--threads", type=int, default=None, help=h["threads"])
     a = p.parse_args(argv)
+    set_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     print("1/3  demo world and pre-processing (generated on first use, then cached)")
@@ -675,7 +783,7 @@ def demo_main(argv:list|None=None):
     print(f"2/3  OSSE: {a.days} test days, GenDA {a.method} with {a.members} members and {a.steps} steps, OI, U-Net")
     t1 = time.time()
     name = f"osse-{a.method}-{a.days}d-{a.members}m-{a.steps}s"  # one folder per setting: re-running resumes, never mixes
-    run = run_osse(RunConfig(days=a.days, members=a.members, steps=a.steps, method=a.method, out=str(out/name)))
+    run = run_osse(RunConfig(days=a.days, members=a.members, steps=a.steps, method=a.method, threads=a.threads, out=str(out/name)))
     m = pd.read_csv(run/"metrics.csv")
     print(f"     done in {time.time() - t1:.0f} s")
     print("3/3  metrics (GenDA vs OI vs U-Net; rmse in physical units, µ = 1 - RMSE/RMS, λx in degrees)")
