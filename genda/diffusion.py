@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 __all__ = ['edm_coefficients', 'EDMPrecond', 'sample_sigma', 'edm_weight', 'edm_loss', 'gaussian_kl', 'AnalyticGaussian',
            'edm_sigmas', 'loglinear_sigmas', 'VPCos', 'denoiser_to_eps', 'eps_to_denoised', 'eps_to_score',
            'score_to_eps', 'denoiser_to_score', 'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments',
-           'gaussian_test_prior', 'MLPDenoiser']
+           'gaussian_test_prior', 'predictor_step', 'langevin_step', 'sample_levels', 'MLPDenoiser']
 
 # %% ../nbs/04_diffusion.ipynb #5252f3c9
 def _bcast(s, x):
@@ -297,6 +297,62 @@ def gaussian_test_prior(dim: int = 16,  # state dimension
     K = torch.exp(-(i[:, None] - i[None]).abs() / 3.0)
     sd = (0.5 + torch.rand(dim, generator=g, dtype=torch.float64)) * var_scale ** 0.5
     return AnalyticGaussian(torch.randn(dim, generator=g, dtype=torch.float64), sd[:, None] * K * sd[None])
+
+# %% ../nbs/04_diffusion.ipynb #8f4d770a
+def predictor_step(D,  # denoiser D(x, sigma) (a prior or a guided denoiser)
+                   z,  # (B, *state) state at noise level s
+                   s: float, s_next: float,  # current and next noise level
+                   predictor: str = "ddim",  # "ddim" | "heun" | "multistep"
+                   state: dict | None = None):  # multistep history (a dict kept by the caller)
+    "One step z(s) -> z(s_next) of the probability-flow ODE in VE coordinates."
+    state = {} if state is None else state
+    sig = lambda v: torch.full((z.shape[0],), v, dtype=z.dtype, device=z.device)
+    xh = D(z, sig(s))
+    if predictor == "ddim" or (predictor == "multistep" and state.get("prev") is None):
+        zn = xh + (s_next / s) * (z - xh)
+    elif predictor == "multistep":
+        h = math.log(s / s_next); r = state["h"] / h
+        Dm = (1 + 1 / (2 * r)) * xh - (1 / (2 * r)) * state["prev"]
+        zn = (s_next / s) * z + (1 - s_next / s) * Dm
+    elif predictor == "heun":
+        d0 = (z - xh) / s
+        ze = z + (s_next - s) * d0
+        zn = z + (s_next - s) * 0.5 * (d0 + (ze - D(ze, sig(s_next))) / s_next)
+    else:
+        raise ValueError(f"unknown predictor {predictor!r}")
+    state["prev"], state["h"] = xh, math.log(s / s_next)
+    return zn
+
+def langevin_step(D,  # denoiser D(x, sigma)
+                  z,  # (B, *state) state at noise level s
+                  s: float,  # noise level
+                  noise,  # (B, *state) unit Gaussian noise
+                  tau: float = 0.1):  # step: delta = tau / mean(eps^2) per member
+    "One Langevin corrector step at fixed noise level s."
+    eps = (z - D(z, torch.full((z.shape[0],), s, dtype=z.dtype, device=z.device))) / s
+    delta = (tau / eps.pow(2).flatten(1).mean(1)).reshape(-1, *([1] * (z.ndim - 1)))
+    return z - s * (delta * eps + torch.sqrt(2 * delta) * noise)
+
+@torch.no_grad()
+def sample_levels(D,  # denoiser D(x, sigma) (a prior or a guided denoiser)
+                  z,  # (B, *state) initial state at levels[0] (e.g. levels[0] * unit noise)
+                  levels,  # decreasing noise levels (N + 1 values; may end in 0 for ddim/multistep)
+                  predictor: str = "multistep",  # "ddim" | "heun" | "multistep"
+                  corrections: int = 0,  # Langevin corrector steps after each step
+                  tau: float = 0.1,  # corrector step size
+                  randn=None,  # shape -> unit noise for the corrector (default torch.randn)
+                  callback=None):  # called after every step with (step index, z)
+    "Integrate z from levels[0] down to levels[-1]; returns the state at the last level."
+    levels = [float(v) for v in levels]; state = {}
+    randn = randn or (lambda shape: torch.randn(shape, dtype=z.dtype, device=z.device))
+    for i in range(len(levels) - 1):
+        s, s1 = levels[i], levels[i + 1]
+        if s1 == 0:  # a final 0: the last denoised mean
+            z = D(z, torch.full((z.shape[0],), s, dtype=z.dtype, device=z.device)); break
+        z = predictor_step(D, z, s, s1, predictor, state)
+        for _ in range(corrections): z = langevin_step(D, z, s1, randn(z.shape), tau)
+        if callback is not None: callback(i, z)
+    return z
 
 # %% ../nbs/04_diffusion.ipynb #eda20742
 class MLPDenoiser(nn.Module):

@@ -8,10 +8,11 @@ import math, time
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .diffusion import VPCos, edm_sigmas, loglinear_sigmas
+from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, predictor_step
 
 # %% auto #0
-__all__ = ['vp_cos_tmax', 'clamped', 'tweedie_cov', 'noise_grid', 'cg', 'sample', 'assimilate', 'twin_check']
+__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov', 'noise_grid',
+           'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample', 'assimilate', 'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -56,34 +57,59 @@ def noise_grid(kind: str = "vpcos",  # "vpcos" | "logsnr" | "edm"
         return edm_sigmas(steps + 1, sigma_min=sigma_min or 2e-3, sigma_max=smax, rho=rho)[:-1]
     raise ValueError(f"unknown grid {kind!r}")
 
-# %% ../nbs/06_sda.ipynb #3b1dd358
+# %% ../nbs/06_sda.ipynb #799144e1
 def cg(matvec,  # v (B, M) -> (B, M), symmetric positive definite per member
        b,  # right-hand sides (B, M)
-       iters: int = 3):  # iterations (= M: exact in exact arithmetic)
-    "Batched conjugate gradients from u = 0; returns the approximate solution (B, M)."
+       iters: int = 3,  # largest number of iterations (= M: exact in exact arithmetic)
+       tol=0.,  # a member stops when its residual norm is <= tol * |b| (a float, or one per member (B,))
+       dtype=torch.float64):  # dtype of the Krylov arithmetic (matvec sees b's dtype)
+    "Batched conjugate gradients from u = 0 with per-member stops; returns (u (B, M), matrix-vector products)."
+    out = b.dtype; b = b.to(dtype)
     u = torch.zeros_like(b); r = b.clone(); p = r.clone()
-    rr = (r * r).sum(-1, keepdim=True)
+    rr = (r * r).sum(-1, keepdim=True); bn = rr.sqrt() * torch.as_tensor(tol, dtype=dtype, device=b.device).reshape(-1, 1)
+    live = rr > 0; n = 0
     for _ in range(iters):
-        Ap = matvec(p)
+        if not live.any(): break
+        Ap = matvec(p.to(out)).to(dtype); n += 1
         pAp = (p * Ap).sum(-1, keepdim=True)
-        alpha = torch.where(pAp > 0, rr / pAp.clamp(min=torch.finfo(b.dtype).tiny), torch.zeros_like(rr))
-        u = u + alpha * p; r = r - alpha * Ap
-        rr_new = (r * r).sum(-1, keepdim=True)
-        p = r + torch.where(rr > 0, rr_new / rr.clamp(min=torch.finfo(b.dtype).tiny), torch.zeros_like(rr)) * p
-        rr = rr_new
-    return u
+        live = live & (pAp > 0)  # non-positive curvature: keep the last iterate
+        a = torch.where(live, rr / pAp.clamp(min=torch.finfo(dtype).tiny), torch.zeros_like(rr))
+        u = u + a * p; r = r - a * Ap
+        rn = (r * r).sum(-1, keepdim=True)
+        live = live & (rn.sqrt() > bn)
+        p = r + torch.where(live, rn / rr.clamp(min=torch.finfo(dtype).tiny), torch.zeros_like(rr)) * p
+        rr = rn
+    return u.to(out), n
 
-# %% ../nbs/06_sda.ipynb #ef677ebf
-class _Counter:  # counts network forward calls and vector-Jacobian products, per member
-    def __init__(self): self.nfe = 0; self.vjp = 0
+def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
+          b,  # right-hand sides (B, M)
+          iters: int = 3,  # largest Krylov dimension (no restarts)
+          tol=0.,  # stop when every member's residual norm is <= tol * |b| (a float, or one per member (B,))
+          dtype=torch.float64):  # dtype of the Arnoldi arithmetic
+    "Batched GMRES from u = 0 (minimal residual over the Krylov space, per member); returns (u (B, M), products)."
+    out = b.dtype; b = b.to(dtype); B = b.shape[0]
+    beta = b.norm(dim=-1); tiny = torch.finfo(dtype).tiny
+    V = [b / beta.clamp(min=tiny)[:, None]]
+    H = torch.zeros(B, iters + 1, iters, dtype=dtype, device=b.device)
+    c = torch.zeros(B, 0, 1, dtype=dtype, device=b.device); n = 0
+    for j in range(iters):
+        w = matvec(V[j].to(out)).to(dtype); n += 1
+        for _ in range(2):  # classical Gram-Schmidt, twice (keeps the basis orthogonal in finite precision)
+            Vm = torch.stack(V, 1)
+            h = torch.einsum("bkm,bm->bk", Vm, w)
+            w = w - torch.einsum("bkm,bk->bm", Vm, h)
+            H[:, : j + 1, j] += h
+        hn = w.norm(dim=-1); H[:, j + 1, j] = hn
+        V.append(w / hn.clamp(min=tiny)[:, None])
+        e1 = torch.zeros(B, j + 2, 1, dtype=dtype, device=b.device); e1[:, 0, 0] = beta
+        c = torch.linalg.lstsq(H[:, : j + 2, : j + 1], e1).solution
+        res = (H[:, : j + 2, : j + 1] @ c - e1).norm(dim=(1, 2))
+        if bool((res <= torch.as_tensor(tol, dtype=dtype, device=b.device).reshape(-1) * beta).all()) or bool((hn <= 1e-14 * beta).all()): break
+    u = torch.einsum("bkm,bk->bm", torch.stack(V[: c.shape[1]], 1), c[..., 0]) if n else torch.zeros_like(b)
+    return u.to(out), n
 
-def _denoise(D, z, s, amp, cnt):  # D(z, s) under autocast, output in z's dtype
-    sig = torch.as_tensor(s, dtype=z.dtype, device=z.device).expand(z.shape[0])
-    use = amp is not None and z.dtype == torch.float32
-    with torch.autocast(device_type=z.device.type, dtype=amp or torch.bfloat16, enabled=use):
-        out = D(z, sig)
-    cnt.nfe += 1
-    return out.to(z.dtype)
+# %% ../nbs/06_sda.ipynb #46c19ce1
+DEFAULT_SOLVER, DEFAULT_ITERS, DEFAULT_TOL = "gmres", 10, 1e-2  # MMPS defaults, chosen by the measurements below
 
 def _lin(A, x0):  # w -> A'(x0) w (the operator's Jacobian at x0), forward mode with a double-vjp fallback
     fwd = [True]
@@ -101,53 +127,102 @@ def _lin(A, x0):  # w -> A'(x0) w (the operator's Jacobian at x0), forward mode 
         return out
     return f
 
-def _guided(D, A, y, std, z, s, method, gamma, cg_iters, amp, cnt):
-    "Guided posterior mean x_hat_y at noise level s (float), and a DPS gradient (or None)."
-    s2 = s * s
-    if y.numel() == 0: return _denoise(D, z, s, amp, cnt), None  # no observations: the prior's denoiser
-    with torch.enable_grad():
-        z = z.detach().requires_grad_(True)
-        xh = _denoise(D, z, s, amp, cnt)
-        yh = A(xh)
-        r = (y - yh).detach()
-        vjp = lambda v, keep=True: torch.autograd.grad(yh, z, v, retain_graph=keep)[0]
-        if method == "mmps":
-            Al = _lin(A, xh.detach()); var = std ** 2
-            def matvec(v):
-                cnt.vjp += 1
-                return var * v + s2 * Al(vjp(v))
-            u = cg(matvec, r, cg_iters)
-            cnt.vjp += 1
-            return xh.detach() + s2 * vjp(u, False), None
-        if method == "sda":
-            cnt.vjp += 1
-            return xh.detach() + s2 * vjp(r / (std ** 2 + gamma * s2), False), None
-        if method == "dps":
-            nrm = ((y - yh) / std).pow(2).sum(-1).clamp_min(1e-30).sqrt()  # one norm per member
-            cnt.vjp += 1
-            g, = torch.autograd.grad(nrm.sum(), z)
-            return xh.detach(), g
-    raise ValueError(f"unknown method {method!r}")
+class Guidance:
+    "Base of the guided denoisers: D(x, σ), observations y = A(x) + N(0, diag std²); call it as a denoiser."
+    def __init__(self,
+                 D,  # prior denoiser D(x, sigma)
+                 A,  # observation operator: states (B, *shape) -> (B, M)
+                 y,  # observations (M,)
+                 std,  # observation standard errors (M,)
+                 amp: torch.dtype | None = torch.bfloat16):  # autocast dtype for D on float32 states (None: off)
+        self.D, self.A, self.y, self.std, self.amp = D, A, torch.as_tensor(y), torch.as_tensor(std), amp
+        self.sigma_data = float(getattr(D, "sigma_data", 1.0))
+        self.nfe = self.vjp = 0
 
-# %% ../nbs/06_sda.ipynb #50a68470
-def _step(predictor, f, z, s, s_next, state):
-    "One predictor step z(s) -> z(s_next); `state` carries the multistep history."
-    xh, g = f(z, s)
-    if predictor == "ddim" or (predictor == "multistep" and state.get("prev") is None):
-        zn = xh + (s_next / s) * (z - xh)
-    elif predictor == "multistep":
-        h = math.log(s / s_next); r = state["h"] / h
-        Dm = (1 + 1 / (2 * r)) * xh - (1 / (2 * r)) * state["prev"]
-        zn = (s_next / s) * z + (1 - s_next / s) * Dm
-    elif predictor == "heun":
-        d0 = (z - xh) / s
-        ze = z + (s_next - s) * d0
-        xh2, _ = f(ze, s_next)
-        zn = z + (s_next - s) * 0.5 * (d0 + (ze - xh2) / s_next)
-    else:
-        raise ValueError(f"unknown predictor {predictor!r}")
-    state["prev"], state["h"] = xh, math.log(s / s_next)
-    return zn, g
+    def denoise(self, z, s: float):
+        "The prior's x̂ = D(z, s) under autocast, in z's dtype."
+        sig = torch.as_tensor(s, dtype=z.dtype, device=z.device).expand(z.shape[0])
+        use = self.amp is not None and z.dtype == torch.float32
+        with torch.autocast(device_type=z.device.type, dtype=self.amp or torch.bfloat16, enabled=use):
+            out = self.D(z, sig)
+        self.nfe += 1
+        return out.to(z.dtype)
+
+    def __call__(self, z, sigma):
+        s = float(torch.as_tensor(sigma).reshape(-1)[0])  # one noise level per call (the samplers' convention)
+        y, std = self.y.to(z), self.std.to(z)
+        if y.numel() == 0: return self.denoise(z, s)
+        with torch.enable_grad():
+            z = z.detach().requires_grad_(True)
+            xh = self.denoise(z, s)
+            yh = self.A(xh)
+            return self.guide(z, xh, yh, (y - yh).detach(), y, std, s).detach()
+
+    def guide(self, z, xh, yh, r, y, std, s):  # implemented by each guidance
+        raise NotImplementedError
+
+    def _grad_loglik(self, z, yh, r, var):  # the step s^2 grad_z log N(y; A(x_hat), diag var), one VJP
+        self.vjp += 1
+        return torch.autograd.grad(yh, z, r / var)[0]
+
+class MMPS(Guidance):
+    "Moment-matching posterior sampling (Rozet et al. 2024): Tweedie's covariance s² J in the likelihood."
+    def __init__(self, D, A, y, std,
+                 iters: int = DEFAULT_ITERS,  # largest number of Krylov iterations (VJPs) per step
+                 solver: str = DEFAULT_SOLVER,  # "cg" (float64, per-member stops) | "gmres" (float64, minimal residual)
+                 tol: float = DEFAULT_TOL,  # relative residual at which a solve stops
+                 warm: bool = True,  # start each solve from the previous step's solution (one trajectory per instance)
+                 amp: torch.dtype | None = torch.bfloat16):
+        super().__init__(D, A, y, std, amp)
+        if solver not in ("cg", "gmres"): raise ValueError(f"unknown solver {solver!r} (cg, gmres)")
+        self.iters, self.solver, self.tol, self.warm, self.u = iters, solver, tol, warm, None
+
+    def guide(self, z, xh, yh, r, y, std, s):
+        Al = _lin(self.A, xh.detach()); s2, var = s * s, std ** 2
+        def vjp(v, keep=True):
+            self.vjp += 1
+            return torch.autograd.grad(yh, z, v, retain_graph=keep)[0]
+        matvec = lambda v: var * v + s2 * Al(vjp(v))
+        solve = cg if self.solver == "cg" else gmres
+        if self.warm and self.u is not None and self.u.shape == r.shape:  # solve for the change of u (one product more)
+            r0 = r - matvec(self.u)
+            rel = (r.norm(dim=-1) / r0.norm(dim=-1).clamp(min=torch.finfo(r.dtype).tiny)).double()
+            u = self.u + solve(matvec, r0, self.iters, self.tol * rel)[0]
+        else:
+            u = solve(matvec, r, self.iters, self.tol)[0]
+        self.u = u.detach()
+        return xh.detach() + s2 * vjp(u, False)
+
+class SDA(Guidance):
+    "Score-based data assimilation's likelihood (Rozet & Louppe 2023): Σ_y + γ s² I."
+    def __init__(self, D, A, y, std,
+                 gamma: float = 0.1,  # likelihood inflation γ
+                 amp: torch.dtype | None = torch.bfloat16):
+        super().__init__(D, A, y, std, amp); self.gamma = gamma
+
+    def guide(self, z, xh, yh, r, y, std, s):
+        return xh.detach() + s * s * self._grad_loglik(z, yh, r, std ** 2 + self.gamma * s * s)
+
+class DPS(Guidance):
+    "Diffusion posterior sampling with the white-prior likelihood variance Σ_y + c(s) s² I, scaled by ζ."
+    def __init__(self, D, A, y, std,
+                 zeta: float = 1.0,  # step scale (1: a white prior's exact posterior mean at point observations)
+                 amp: torch.dtype | None = torch.bfloat16):
+        super().__init__(D, A, y, std, amp); self.zeta = zeta
+
+    def guide(self, z, xh, yh, r, y, std, s):
+        c = self.sigma_data ** 2 / (self.sigma_data ** 2 + s * s)
+        return xh.detach() + self.zeta * s * s * self._grad_loglik(z, yh, r, std ** 2 + c * s * s)
+
+GUIDANCE = {"mmps": MMPS, "sda": SDA, "dps": DPS}
+
+def guided(D,  # prior denoiser
+           A, y, std,  # operator, observations, standard errors
+           method: str = "mmps",  # "mmps" | "sda" | "dps"
+           **kw):  # the guidance's options (iters, solver, tol / gamma / zeta; amp)
+    "The guided denoiser of `method`."
+    if method not in GUIDANCE: raise ValueError(f"unknown method {method!r} ({', '.join(GUIDANCE)})")
+    return GUIDANCE[method](D, A, y, std, **kw)
 
 # %% ../nbs/06_sda.ipynb #21859d51
 def _member_gens(seed, first, n, device):  # one generator per member, seeded from (seed, member index)
@@ -174,8 +249,11 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            corrections: int = 0,  # Langevin corrector steps after each predictor step
            tau: float = 0.1,  # corrector step: delta = tau / mean(eps^2) per member
            gamma: float = 0.1,  # SDA likelihood inflation gamma
-           cg_iters: int = 3,  # MMPS conjugate-gradient iterations
-           zeta: float = 1.0,  # DPS step size
+           cg_iters: int = DEFAULT_ITERS,  # MMPS: largest number of Krylov iterations per step
+           solver: str = DEFAULT_SOLVER,  # MMPS: "cg" | "gmres" (both float64 on the observation space)
+           tol: float = DEFAULT_TOL,  # MMPS: relative residual at which a solve stops
+           warm: bool = True,  # MMPS: start each solve from the previous step's solution
+           zeta: float = 1.0,  # DPS step scale
            sigma_max: float | None = 80.,  # cap on sigma/alpha fed to D (EDM range); None: the reference's 1e3
            sigma_min: float | None = None,  # last noise level (grid default)
            seed: int = 0,  # base seed; member i uses a generator seeded from (seed, first_member + i)
@@ -188,49 +266,40 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            mask=None,  # optional bool, broadcastable to shape: False where the output is set to NaN (land)
            progress: bool = True,  # tqdm progress bar
            return_info: bool = False):  # also return a dict (nfe, vjp per member, seconds, grid)
-    "Sample `members` states from p(x | y) (tensor (members, *shape)); see the notes above for each option."
+    "Sample `members` states from p(x | y) (tensor (members, *shape)): a guided denoiser sampled by `sample_levels`."
     device = torch.device(device) if device is not None else torch.as_tensor(y).device
     shape = tuple(shape)
     y = torch.as_tensor(y, dtype=dtype, device=device); std = torch.as_tensor(std, dtype=dtype, device=device)
-    steps = steps or {"mmps": 32, "sda": 256, "dps": 1000}[method]
+    steps = steps or {"mmps": 32, "sda": 256, "dps": 1000}.get(method, 32)
     grid = grid or ("logsnr" if method == "mmps" else "vpcos")
     predictor = predictor or ("multistep" if method == "mmps" else "ddim")
+    opts = {"mmps": dict(iters=cg_iters, solver=solver, tol=tol, warm=warm), "sda": dict(gamma=gamma), "dps": dict(zeta=zeta)}.get(method, {})
     levels = noise_grid(grid, steps, sigma_max=sigma_max, sigma_min=sigma_min).tolist()
     chunk = chunk or members
-    cnt = _Counter(); t0 = time.perf_counter(); outs = []
+    t0 = time.perf_counter(); outs = []; nfe = nvjp = 0
     pbar = tqdm(total=steps * math.ceil(members / chunk), disable=None if progress else True, desc=f"{method} {grid}")
-    f = lambda z, s: _guided(D, A, y, std, z, s, method, gamma, cg_iters, amp, cnt)
     with torch.no_grad():
         for c0 in range(0, members, chunk):
             n = min(chunk, members - c0)
             gens = _member_gens(seed, first_member + c0, n, device)
             n0 = (torch.as_tensor(noise[c0:c0 + n], dtype=dtype, device=device) if noise is not None
                   else _randn(gens, shape, dtype, device))
-            z = levels[0] * n0; state = {}
-            for i in range(steps):
-                s, s_next = levels[i], levels[i + 1]
-                z, g = _step(predictor, f, z, s, s_next, state)
-                if g is not None: z = z - zeta * g
-                for _ in range(corrections):
-                    xh, _ = f(z, s_next)
-                    eps = (z - xh) / s_next
-                    delta = tau / eps.pow(2).flatten(1).mean(1)  # per member
-                    delta = delta.reshape(-1, *([1] * len(shape)))
-                    z = z - s_next * (delta * eps + torch.sqrt(2 * delta) * _randn(gens, shape, dtype, device))
-                pbar.update(1)
-            outs.append(z.detach())
+            Dg = guided(D, A, y, std, method, amp=amp, **opts)  # one per chunk: warm starts follow its members
+            z = sample_levels(Dg, levels[0] * n0, levels, predictor, corrections, tau,
+                              randn=lambda sh: _randn(gens, sh[1:], dtype, device), callback=lambda i, z: pbar.update(1))
+            outs.append(z.detach()); nfe += Dg.nfe; nvjp += Dg.vjp
     pbar.close()
     x = torch.cat(outs)
     bad = ~torch.isfinite(x).flatten(1).all(1)
     if bad.any():  # a clear error, never an ensemble of NaNs passed on as a result
         raise FloatingPointError(f"{method} diverged: {int(bad.sum())} of {members} members are not finite after {steps} steps "
-                                 f"({grid} grid, {predictor}). Use more steps or method='mmps' (SDA diverged on the demo "
-                                 "prior with 16 steps, and with 64 when SWOT swaths were assimilated).")
+                                 f"({grid} grid, {predictor}). Use method='mmps' (the default), or more steps; assimilate "
+                                 "dense swath data as super-observations (genda.observe.build_operator(superobs=True)).")
     if mask is not None:
         x = torch.where(torch.as_tensor(mask, device=device).expand_as(x[0]), x, torch.full_like(x, float("nan")))
     if not return_info: return x
     nch = math.ceil(members / chunk)
-    return x, dict(nfe=cnt.nfe // nch, vjp=cnt.vjp // nch, seconds=time.perf_counter() - t0, levels=levels)
+    return x, dict(nfe=nfe // nch, vjp=nvjp // nch, seconds=time.perf_counter() - t0, levels=levels)
 
 # %% ../nbs/06_sda.ipynb #5083fb6b
 def _ensemble_stats(ds):  # add <var>_mean and <var>_std over `member`
@@ -265,7 +334,8 @@ def assimilate(prior,  # denoiser D(x, sigma) on normalised (B, C, H, W) states 
     ocean = torch.as_tensor(ocean_mask(grid_ds).values.astype(bool))
     mask = torch.stack([ocean if c not in ("uas", "vas") else torch.ones_like(ocean) for c in chans])
     dev = operator.y.device
-    x = sample(prior, operator, operator.y, operator.std, shape, members=members, method=method, mask=mask.to(dev), **kw)
+    x, info = sample(prior, operator, operator.y, operator.std, shape, members=members, method=method, mask=mask.to(dev),
+                     return_info=True, **kw)
     x = x.float().cpu().numpy()
     day = np.datetime64(pd.Timestamp(day).normalize(), "ns") if day is not None else np.datetime64("NaT", "ns")
     dims = ("member", "time", "latitude", "longitude")
@@ -286,6 +356,7 @@ def assimilate(prior,  # denoiser D(x, sigma) on normalised (B, C, H, W) states 
     opts = {k: v for k, v in kw.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
     out.attrs.update(title="genda ensemble analysis", Conventions="CF-1.8", source="genda.sda.assimilate",
                      method=method, members=members, observations=int(operator.y.numel()),
+                     network_evaluations=info["nfe"], vjps=info["vjp"], seconds=round(info["seconds"], 3),  # per member; wall
                      **{f"sda_{k}": v for k, v in opts.items()})
     return out
 
