@@ -15,13 +15,14 @@ from torch import nn
 from .data import CHANNELS, ocean_mask as _ocean_mask
 
 # %% auto #0
-__all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS', 'L4_KERNELS', 'NOISE', 'CMEMS_PRODUCTS',
-           'MISSION_CODES', 'READERS', 'OBS_NAMES', 'WIND_NAMES', 'ocean_mask', 'bilinear_weights', 'Orbit',
-           'ground_track', 'ObservingSystem', 'swath_points', 'sample_points', 'point_obs', 'grid_obs',
-           'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'simulate_nadir', 'simulate_swot',
-           'simulate_sst_l3', 'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample',
-           'GaussianSmoother', 'SmoothSample', 'Operator', 'build_operator', 'read_l3_ssh', 'read_l3s_sst',
-           'read_l4_ssh', 'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
+__all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS', 'L4_KERNELS', 'ERROR_PRESETS', 'NOISE',
+           'CMEMS_PRODUCTS', 'MISSION_CODES', 'READERS', 'OBS_NAMES', 'WIND_NAMES', 'ocean_mask', 'bilinear_weights',
+           'Orbit', 'ground_track', 'ObservingSystem', 'swath_points', 'sample_points', 'point_obs', 'grid_obs',
+           'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'error_preset', 'correlated_noise',
+           'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3', 'simulate_l4',
+           'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother', 'SmoothSample',
+           'Operator', 'super_observations', 'build_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh',
+           'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
            'is_observation_source', 'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
@@ -213,10 +214,11 @@ def sample_points(da:xr.DataArray, # (time, latitude, longitude) daily field, la
 # %% ../nbs/02_observe.ipynb #7058eca9
 def point_obs(df:pd.DataFrame, # points with time, latitude, longitude (+ extra columns kept as coords)
               value:np.ndarray, # (M,) values (physical units); NaN points are dropped
-              std, # scalar or (M,) standard errors
+              std, # scalar or (M,) standard errors (total)
               variable:str, # the state variable ("zos", "thetao", ...)
               kind:str="L3", # "L3" | "L4"
               role:str="assimilate", # "assimilate" | "validation"
+              std_correlated=None, # scalar or (M,): std of the spatially correlated part of the error (None: all white)
               **attrs) -> xr.Dataset:
     "An observation Dataset in point layout (dim `obs`)."
     ok = np.isfinite(value)
@@ -226,18 +228,24 @@ def point_obs(df:pd.DataFrame, # points with time, latitude, longitude (+ extra 
         return a.astype(str) if a.dtype == object or not np.issubdtype(a.dtype, np.number) and a.dtype.kind != "M" else a
     coords = {c: ("obs", col(c)[ok]) for c in df.columns}
     ds = xr.Dataset({"value": ("obs", value[ok].astype("float32")), "std": ("obs", std[ok].astype("float32"))}, coords=coords)
+    if std_correlated is not None:
+        ds["std_correlated"] = ("obs", np.broadcast_to(np.asarray(std_correlated, "float32"), value.shape)[ok])
     ds.attrs.update(variable=variable, kind=kind, role=role, layout="points", **attrs)
     return ds
 
 def grid_obs(value:xr.DataArray, # (time, latitude, longitude) values, NaN = unobserved
-             std, # scalar or array broadcastable to value
-             variable:str, kind:str="L3", role:str="assimilate", **attrs) -> xr.Dataset:
+             std, # scalar or array broadcastable to value (total)
+             variable:str, kind:str="L3", role:str="assimilate",
+             std_correlated=None, # scalar or array: std of the spatially correlated part of the error (None: all white)
+             **attrs) -> xr.Dataset:
     "An observation Dataset in gridded layout (time, latitude, longitude; NaN = unobserved)."
     v = value.astype("float32")
     s = xr.zeros_like(v) + np.asarray(std, "float32")
     s = s.where(np.isfinite(v)).astype("float32")
     ds = xr.Dataset({"value": v.drop_attrs() if hasattr(v, "drop_attrs") else v, "std": s})
-    ds["value"].attrs = {}; ds["std"].attrs = {}
+    if std_correlated is not None:
+        ds["std_correlated"] = (xr.zeros_like(v) + np.asarray(std_correlated, "float32")).where(np.isfinite(v)).astype("float32")
+    for k in ds.data_vars: ds[k].attrs = {}
     ds.attrs.update(variable=variable, kind=kind, role=role, layout="grid", **attrs)
     return ds
 
@@ -316,9 +324,22 @@ def smooth_field(f:np.ndarray, # (..., T, H, W) or (..., H, W) field, NaN = land
 
 # %% ../nbs/02_observe.ipynb #e500e327
 L4_KERNELS = {"ssh": ("zos", 25., 1.75), "sst": ("thetao", 16., 1.23), "sss": ("so", 16., 1.23)}
-NOISE = {"ssh_nadir": 0.01, "ssh_swot": 0.01, "sst_l3": 0.1,        # L3 white noise (m, degC)
-         "ssh_l4": 0.01, "sst_l4": 0.1, "sss_l4": 0.05,             # floor of the L4 standard-error fields
-         "winds": 0.01}                                              # winds: fraction of the anomaly std
+ERROR_PRESETS = {   # observation errors (physical units); the sources are in the table above
+    "study": {      # the reference study's optimistic errors (the former NOISE): reproduces earlier results exactly
+        "ssh_nadir": 0.01, "ssh_swot": 0.01, "sst_l3": 0.1,         # L3 white noise (m, degC)
+        "ssh_swot_corr": 0., "swot_corr_km": 1000.,                   # SWOT correlated residual: rms (m), along-track scale (km)
+        "ssh_l4": 0.01, "sst_l4": 0.1, "sss_l4": 0.05,              # floor of the L4 standard-error fields
+        "l4_noise": False,                                           # L4: add floor x correlated noise to the smoothed truth
+        "winds": 0.01, "winds_relative": True, "winds_km": 0.},     # winds: 1 % of the anomaly std, white
+    "realistic": {
+        "ssh_nadir": 0.03, "ssh_swot": 0.02, "sst_l3": 0.4,
+        "ssh_swot_corr": 0.01, "swot_corr_km": 1000.,
+        "ssh_l4": 0.02, "sst_l4": 0.4, "sss_l4": 0.2,
+        "l4_noise": True,
+        "winds": 1.5, "winds_relative": False, "winds_km": 100.},  # winds: 1.5 m/s, Gaussian-correlated over 100 km
+}
+NOISE = ERROR_PRESETS["study"]          # the study preset under its former name
+_REAL = ERROR_PRESETS["realistic"]
 
 def _rngs(seed, key):
     return np.random.default_rng([int(seed), sum(ord(c)*(i + 1) for i, c in enumerate(key))])
@@ -326,10 +347,71 @@ def _rngs(seed, key):
 def _bbox(ds):
     return (float(ds.latitude.min()), float(ds.latitude.max()), float(ds.longitude.min()), float(ds.longitude.max()))
 
+# %% ../nbs/02_observe.ipynb #018c05d7
+def error_preset(errors:str|dict="realistic", # an ERROR_PRESETS name, or a dict of entries over the realistic preset
+                 noise:dict|None=None, # overrides of single entries
+                ) -> dict:
+    "The observation errors of a simulation: a preset with overrides, unknown names refused."
+    if isinstance(errors, str):
+        if errors not in ERROR_PRESETS: raise ValueError(f"unknown error preset {errors!r}; one of {list(ERROR_PRESETS)}")
+        base = ERROR_PRESETS[errors]
+    else: base = {**_REAL, **errors}
+    bad = set(noise or {}) - set(base)
+    if bad: raise ValueError(f"unknown error entries {sorted(bad)}; known: {list(base)}")
+    return {**base, **(noise or {})}
+
+# %% ../nbs/02_observe.ipynb #b119ac18
+def correlated_noise(shape:tuple, # (T, H, W) or (H, W)
+                     lat:np.ndarray, lon:np.ndarray, # grid coordinates (deg)
+                     length_km:float, # Gaussian correlation length L: corr(d) = exp(-d²/2L²); 0 = white in space
+                     rng:np.random.Generator, # random generator
+                     length_days:float=0., # the same in time (needs a time axis at -3); 0 = independent days
+                    ) -> np.ndarray:
+    "Gaussian noise of unit variance at every pixel (edges too) with Gaussian space(-time) correlation: white noise smoothed by a Gaussian of std L/√2."
+    z = rng.standard_normal(shape)
+    H, W = len(lat), len(lon)
+    if length_km > 0:
+        gy, gx = gauss_matrices(np.asarray(lat, float), np.asarray(lon, float), length_km/math.sqrt(2))
+        z = np.einsum("ij,...jw->...iw", gy, np.einsum("hij,...hj->...hi", gx, z))
+        z = z/np.sqrt(np.einsum("ij,jw->iw", gy**2, (gx**2).sum(-1)))
+    if length_days > 0:
+        t = np.arange(shape[-3])
+        gt = np.exp(-0.5*((t[:, None] - t[None])/(length_days/math.sqrt(2)))**2)
+        z = np.einsum("st,...thw->...shw", gt, z)/np.sqrt((gt**2).sum(1))[:, None, None]
+    return z
+
+# %% ../nbs/02_observe.ipynb #4d517ce8
+def swot_correlated_error(df:pd.DataFrame, # swath points: time, pass, xtrack (signed km)
+                          std:float, # rms of the correlated error over the swath (m)
+                          length_km:float=1000., # along-track Gaussian correlation length of the bias and tilt
+                          rng:np.random.Generator|None=None, # random generator
+                          speed_km_s:float=6.5, # along-track ground speed (time -> distance)
+                          bias_share:float=0.5, # share of the variance in the bias (the rest in the tilt)
+                         ) -> tuple:
+    """(error, its std) at each point: per pass and swath side a bias b(s) and a cross-track tilt t(s)·ξ,
+    ξ the standardised cross-track distance in the side, b and t Gaussian processes of the along-track distance s."""
+    rng = rng or np.random.default_rng()
+    n = len(df)
+    if n == 0 or std <= 0: return np.zeros(n), np.zeros(n)
+    ax = np.abs(df["xtrack"].to_numpy(float)); u = np.unique(ax)
+    xi = (ax - u.mean())/(u.std() if u.std() > 0 else 1.)              # zero mean, unit rms over the side's cross-track grid
+    s = (df["time"].to_numpy("datetime64[ns]") - np.datetime64("2000-01-01", "ns"))/np.timedelta64(1, "s")*speed_km_s
+    side = np.sign(df["xtrack"].to_numpy(float)).astype(int)
+    err = np.zeros(n)
+    for (_, _), g in pd.DataFrame({"p": df["pass"].to_numpy(), "side": side}).groupby(["p", "side"]).indices.items():
+        sg = s[g]; s0, s1 = sg.min(), sg.max()
+        nodes = np.linspace(s0, s1, max(2, int(np.ceil((s1 - s0)/(length_km/20))) + 1))   # the processes on a fine node grid
+        C = np.exp(-0.5*((nodes[:, None] - nodes[None])/length_km)**2)
+        lam, V = np.linalg.eigh(C)
+        L = V*np.sqrt(np.clip(lam, 0, None))
+        b = L @ rng.standard_normal(len(nodes)); t = L @ rng.standard_normal(len(nodes))
+        err[g] = std*(np.sqrt(bias_share)*np.interp(sg, nodes, b) + np.sqrt(1 - bias_share)*np.interp(sg, nodes, t)*xi[g])
+    return err, std*np.sqrt(bias_share + (1 - bias_share)*xi**2)
+
 # %% ../nbs/02_observe.ipynb #5e03c92c
 def simulate_nadir(truth:xr.Dataset, # world Dataset (GLORYS interface)
                    missions:list, # names in ORBITS (or Orbit objects)
-                   std:float=NOISE["ssh_nadir"], # white noise (m)
+                   std:float=_REAL["ssh_nadir"], # white noise (m)
                    seed:int=0, # random seed
                    role:str="assimilate", # "validation" for a withheld altimeter
                   ) -> xr.Dataset:
@@ -346,16 +428,26 @@ def simulate_nadir(truth:xr.Dataset, # world Dataset (GLORYS interface)
     df["mission"] = df["mission"].astype(str)
     return point_obs(df[["time", "latitude", "longitude", "mission"]], val, std, "zos", "L3", role, sensor="nadir altimeter")
 
-def simulate_swot(truth:xr.Dataset, mission="SWOT", std:float=NOISE["ssh_swot"], seed:int=0, **kw) -> xr.Dataset:
-    "KaRIn SSH on the 2 km swath grid (point layout, coord `xtrack` in km)."
+def simulate_swot(truth:xr.Dataset, mission="SWOT",
+                  std:float=_REAL["ssh_swot"], # white noise (m) at the 2 km posting
+                  seed:int=0,
+                  corr:float=_REAL["ssh_swot_corr"], # rms of the correlated residual (m); 0 = none
+                  corr_km:float=_REAL["swot_corr_km"], # its along-track correlation length (km)
+                  **kw) -> xr.Dataset:
+    "KaRIn SSH on the 2 km swath grid (point layout, coord `xtrack` in km): white noise plus a per-pass, per-side bias and tilt."
     o = ORBITS[mission] if isinstance(mission, str) else mission
     df = swath_points(o, truth.time.values[0], truth.time.values[-1] + DAY, _bbox(truth), **kw)
     val = sample_points(truth.zos, df)
     val = val + std*_rngs(seed, "swot").standard_normal(len(val))
-    return point_obs(df[["time", "latitude", "longitude", "xtrack"]], val, std, "zos", "L3", sensor="SWOT KaRIn")
+    cols = df[["time", "latitude", "longitude", "xtrack"]]
+    if not corr > 0: return point_obs(cols, val, std, "zos", "L3", sensor="SWOT KaRIn")
+    e, sc = swot_correlated_error(df, corr, corr_km, _rngs(seed, "swot_corr"), o.ground_speed/1e3)
+    return point_obs(cols, val + e, np.sqrt(std**2 + sc**2), "zos", "L3", std_correlated=sc, sensor="SWOT KaRIn",
+                     error_model=f"white {std:g} m + per pass and side bias + cross-track tilt, rms {corr:g} m, along-track Gaussian scale {corr_km:g} km",
+                     corr_length_km=float(corr_km))
 
 # %% ../nbs/02_observe.ipynb #8e016cc6
-def simulate_sst_l3(truth:xr.Dataset, std:float=NOISE["sst_l3"], seed:int=0, **cloud) -> xr.Dataset:
+def simulate_sst_l3(truth:xr.Dataset, std:float=_REAL["sst_l3"], seed:int=0, **cloud) -> xr.Dataset:
     "Clear-sky L3 SST on the model grid (gridded layout) under simulated cloud masks."
     cm = cloud_masks(truth.time.values, truth.latitude.values, truth.longitude.values, seed=int(_rngs(seed, "cloud").integers(2**31)), **cloud)
     sst = truth.thetao.where(~xr.DataArray(cm, dims=("time", "latitude", "longitude")))
@@ -363,64 +455,90 @@ def simulate_sst_l3(truth:xr.Dataset, std:float=NOISE["sst_l3"], seed:int=0, **c
     return grid_obs(sst, std, "thetao", "L3", sensor="infrared/microwave L3 SST")
 
 def simulate_l4(truth:xr.Dataset, product:str="ssh", # "ssh" | "sst" | "sss"
-                floor:float|None=None, # standard-error floor (physical units)
+                floor:float|None=None, # standard-error floor (physical units; default: the realistic preset)
                 sigma_km:float|None=None, sigma_days:float|None=None, # kernels (default: method.md §3)
-                noise:bool=False, # add noise with the standard error to the smoothed truth
+                noise:bool|str="floor", # "floor": add floor x noise correlated like the map; False: none (the study); True: err x white noise
                 seed:int=0) -> xr.Dataset:
     "L4 the reference's way: space-time Gaussian low-pass of the truth, and a standard-error field."
     var, sl, st = L4_KERNELS[product]
     sl = sigma_km or sl; st = st if sigma_days is None else sigma_days
-    floor = NOISE[f"{product}_l4"] if floor is None else floor
+    floor = _REAL[f"{product}_l4"] if floor is None else floor
     lat, lon = truth.latitude.values, truth.longitude.values
     f = truth[var].values.astype(float)
     sm = smooth_field(f, lat, lon, sl, st)
     rep = np.sqrt(smooth_field((f - sm)**2, lat, lon, 2*sl, st))        # local unresolved variance
     err = np.sqrt(floor**2 + rep**2)
-    if noise: sm = sm + err*_rngs(seed, product + "_l4").standard_normal(sm.shape)
+    extra = {}
+    if noise == "floor":
+        sm = sm + floor*correlated_noise(sm.shape, lat, lon, math.sqrt(2)*sl, _rngs(seed, product + "_l4"), math.sqrt(2)*st)
+        extra = dict(std_correlated=xr.DataArray(err, dims=("time", "latitude", "longitude")), corr_length_km=math.sqrt(2)*sl,
+                     error_model=f"smoothing residual + floor {floor:g} x noise correlated like the map")
+    elif noise: sm = sm + err*_rngs(seed, product + "_l4").standard_normal(sm.shape)
     dims = ("time", "latitude", "longitude")
     ds = grid_obs(xr.DataArray(sm, dims=dims, coords=truth[var].coords), xr.DataArray(err, dims=dims), var, "L4",
-                  sigma_km=sl, sigma_days=st, method="smooth")
+                  sigma_km=sl, sigma_days=st, method="smooth", **extra)
     return ds
 
-def simulate_winds(truth:xr.Dataset, frac:float=NOISE["winds"], seed:int=0) -> dict:
-    "Winds observed everywhere: noise std = `frac` × the anomaly std of each component."
+def simulate_winds(truth:xr.Dataset,
+                   std:float=_REAL["winds"], # error std of each component: m/s, or a fraction of its anomaly std if `relative`
+                   seed:int=0,
+                   relative:bool=_REAL["winds_relative"], # `std` is a fraction of the anomaly std (the study's way)
+                   length_km:float=_REAL["winds_km"], # Gaussian correlation length of the error (km); 0 = white
+                  ) -> dict:
+    "Winds observed everywhere with an error of `std` (m/s or relative), white or spatially correlated, independent from day to day."
     out = {}
+    lat, lon = truth.latitude.values, truth.longitude.values
     for v in ("uas", "vas"):
-        s = float((truth[v] - truth[v].mean("time")).std()) * frac
-        val = truth[v] + s*_rngs(seed, v).standard_normal(truth[v].shape)
-        out[v] = grid_obs(val, s, v, "L3", sensor="reanalysis winds")
+        da = truth[v].transpose("time", "latitude", "longitude")
+        s = float((da - da.mean("time")).std())*std if relative else float(std)
+        if length_km > 0:
+            val = da + s*correlated_noise(da.shape, lat, lon, length_km, _rngs(seed, v))
+            out[v] = grid_obs(val, s, v, "L3", std_correlated=s, sensor="reanalysis winds", corr_length_km=float(length_km),
+                              error_model=f"{s:g} m/s, Gaussian-correlated over {length_km:g} km, independent days")
+        else:
+            out[v] = grid_obs(da + s*_rngs(seed, v).standard_normal(da.shape), s, v, "L3", sensor="reanalysis winds")
     return out
 
 # %% ../nbs/02_observe.ipynb #892fa77b
 def simulate(truth:xr.Dataset, # world Dataset (GLORYS interface, physical units)
              system:str|ObservingSystem="2017", # a PRESETS name or an ObservingSystem
              seed:int=0, # one seed makes every product reproducible
-             noise:dict|None=None, # overrides of NOISE
+             noise:dict|None=None, # overrides of single entries of the error preset
              l4:str="smooth", # "smooth" (reference) or "oi" (OI map of the simulated L3 data; SSS stays smoothed)
              cloud:dict|None=None, # cloud_masks/cloud_fraction parameters
              oi_kw:dict|None=None, # {"ssh": {...}, "sst": {...}}: oi_map parameters overriding SSH_OI/SST_OI when l4="oi"
+             errors:str|dict="realistic", # observation errors: an ERROR_PRESETS name ("realistic", "study") or a dict
             ) -> dict:
     "Simulate an observation set (dict name -> Dataset, contract item 3) from the truth."
     sys_ = PRESETS[system] if isinstance(system, str) else system
-    nz = {**NOISE, **(noise or {})}
+    nz = error_preset(errors, noise)
     obs = {}
     ssh = "zos" in truth                                       # products whose variable the truth lacks are skipped
     if sys_.nadirs and ssh: obs["ssh_nadir"] = simulate_nadir(truth, sys_.nadirs, nz["ssh_nadir"], seed)
-    if sys_.swot and ssh: obs["ssh_swot"] = simulate_swot(truth, sys_.swot, nz["ssh_swot"], seed)
+    if sys_.swot and ssh: obs["ssh_swot"] = simulate_swot(truth, sys_.swot, nz["ssh_swot"], seed, nz["ssh_swot_corr"], nz["swot_corr_km"])
     if sys_.withheld and ssh: obs["ssh_withheld"] = simulate_nadir(truth, sys_.withheld, nz["ssh_nadir"], seed, role="validation")
     if sys_.sst_l3 and "thetao" in truth: obs["sst_l3"] = simulate_sst_l3(truth, nz["sst_l3"], seed, **(cloud or {}))
     for p in sys_.l4:
-        if L4_KERNELS[p][0] in truth: obs[f"{p}_l4"] = simulate_l4(truth, p, nz[f"{p}_l4"], seed=seed)
+        if L4_KERNELS[p][0] in truth:
+            obs[f"{p}_l4"] = simulate_l4(truth, p, nz[f"{p}_l4"], seed=seed, noise="floor" if nz["l4_noise"] else False)
     if l4 == "oi":
         from genda.baselines import oi_map, SSH_OI, SST_OI
         for p, srcs, dflt in (("ssh", [k for k in ("ssh_nadir", "ssh_swot") if k in obs], SSH_OI), ("sst", ["sst_l3"] if "sst_l3" in obs else [], SST_OI)):
             if f"{p}_l4" in obs and srcs:
                 m = oi_map([obs[k] for k in srcs], truth, **{**dflt, **(oi_kw or {}).get(p, {})})
                 ocean = np.isfinite(truth[L4_KERNELS[p][0]].values)
-                std = np.sqrt(np.maximum(m["err_var"].values, 0) + nz[f"{p}_l4"]**2)
-                obs[f"{p}_l4"] = grid_obs(m["value"].where(ocean), xr.DataArray(np.where(ocean, std, np.nan), dims=m["value"].dims),
-                                          L4_KERNELS[p][0], "L4", method="oi")
-    if sys_.winds and "uas" in truth and "vas" in truth: obs.update(simulate_winds(truth, nz["winds"], seed))
+                floor = nz[f"{p}_l4"]
+                std = np.sqrt(np.maximum(m["err_var"].values, 0) + floor**2)
+                val, extra = m["value"], {}
+                if nz["l4_noise"]:                             # the floor: noise correlated like the smooth L4 of the product
+                    _, sl, st = L4_KERNELS[p]
+                    val = val + floor*correlated_noise(val.shape, truth.latitude.values, truth.longitude.values, math.sqrt(2)*sl,
+                                                       _rngs(seed, p + "_l4oi"), math.sqrt(2)*st)
+                    extra = dict(std_correlated=xr.DataArray(np.where(ocean, std, np.nan), dims=m["value"].dims))
+                obs[f"{p}_l4"] = grid_obs(val.where(ocean), xr.DataArray(np.where(ocean, std, np.nan), dims=m["value"].dims),
+                                          L4_KERNELS[p][0], "L4", method="oi", **extra)
+    if sys_.winds and "uas" in truth and "vas" in truth:
+        obs.update(simulate_winds(truth, nz["winds"], seed, bool(nz["winds_relative"]), nz["winds_km"]))
     return obs
 
 # %% ../nbs/02_observe.ipynb #79cbf50a
@@ -518,20 +636,51 @@ def _stats_adapter(stats, ch:str, day, lat, lon):
     if sc is None and "scale" in stats: sc = stats["scale"].sel(channel=ch) if "channel" in stats["scale"].dims else stats["scale"]
     return mean, (1. if sc is None else float(sc))
 
+# %% ../nbs/02_observe.ipynb #ce84e1a4
+def super_observations(idx:np.ndarray, # (M, K) flat pixel indices of each point's interpolation row
+                       w:np.ndarray, # (M, K) its weights (rows sum to 1; 0 = unused column)
+                       v:np.ndarray, # (M,) values
+                       s:np.ndarray, # (M,) total error std
+                       corr=0., # scalar or (M,): std of the correlated part of the error (does not average out)
+                      ) -> tuple:
+    """Merge the points whose nearest pixel (largest weight) is the same into one precision-weighted super-observation:
+    value Σp·y/Σp, row Σp·a/Σp, std² = 1/Σp + corr², p = 1/(s² − corr²) (the white part). Returns idx, w (N, K'), v, s (N,)."""
+    idx = np.asarray(idx, np.int64); w = np.asarray(w, float); v = np.asarray(v, float); s = np.asarray(s, float)
+    M, K = idx.shape
+    if M == 0: return idx, w, v, s
+    c2 = np.broadcast_to(np.asarray(corr, float)**2, (M,))
+    p = 1/np.maximum(s**2 - c2, 1e-30)                                # precision of the white part (noise-free: equal weights)
+    near = idx[np.arange(M), np.argmax(w, 1)]
+    key, inv = np.unique(near, return_inverse=True); N = len(key)
+    P = np.bincount(inv, p, N)
+    val = np.bincount(inv, p*v, N)/P
+    c2n = np.bincount(inv, p*c2, N)/P                                 # precision-weighted correlated variance of the group
+    ncol = int(idx.max()) + 1
+    code, cinv = np.unique(np.repeat(inv, K)*ncol + idx.ravel(), return_inverse=True)   # (super-obs, pixel) pairs, sorted
+    agg = np.bincount(cinv, (w*(p/P[inv])[:, None]).ravel(), len(code))
+    keep = agg != 0
+    r, c, agg = code[keep]//ncol, code[keep] % ncol, agg[keep]
+    n = np.bincount(r, minlength=N)
+    pos = np.arange(len(r)) - np.repeat(np.cumsum(n) - n, n)
+    I = np.zeros((N, int(n.max())), np.int64); Wt = np.zeros((N, int(n.max())))
+    I[r, pos] = c; Wt[r, pos] = agg
+    return I, Wt, val, np.sqrt(1/P + c2n)
+
 # %% ../nbs/02_observe.ipynb #dcf189b5
 def _day_points(ds:xr.Dataset, day):
-    "Points (DataFrame with latitude, longitude), values, std of one observation Dataset on `day`."
+    "Latitudes, longitudes, values, std and correlated std (0 where the dataset has none) of one observation Dataset on `day`."
     day = np.datetime64(pd.Timestamp(day).normalize(), "ns")
+    corr = ds["std_correlated"] if "std_correlated" in ds else xr.zeros_like(ds["std"])
     if "obs" in ds.dims:
         t = ds.time.values.astype("datetime64[ns]")
         sel = (t >= day) & (t < day + DAY)
-        return ds.latitude.values[sel], ds.longitude.values[sel], ds.value.values[sel], ds["std"].values[sel]
+        return ds.latitude.values[sel], ds.longitude.values[sel], ds.value.values[sel], ds["std"].values[sel], corr.values[sel]
     tt = ds.time.values.astype("datetime64[ns]")
     k = np.flatnonzero((tt >= day) & (tt < day + DAY))
-    if len(k) == 0: return (np.zeros(0),)*4
+    if len(k) == 0: return (np.zeros(0),)*5
     v, s = ds.value.values[k[0]], ds["std"].values[k[0]]
     ii, jj = np.nonzero(np.isfinite(v) & np.isfinite(s))
-    return ds.latitude.values[ii], ds.longitude.values[jj], v[ii, jj], s[ii, jj]
+    return ds.latitude.values[ii], ds.longitude.values[jj], v[ii, jj], s[ii, jj], np.nan_to_num(corr.values[k[0]][ii, jj])
 
 def build_operator(obs:dict, # observation set (physical units)
                    day, # the day to assimilate (date-like)
@@ -539,6 +688,7 @@ def build_operator(obs:dict, # observation set (physical units)
                    stats:xr.Dataset|None=None, # normalisation stats (genda.data); None = physical units
                    channels:list=CHANNELS, # state channel order
                    roles:tuple=("assimilate",), # only datasets with these `role` attrs are stacked
+                   superobs:bool=True, # merge the points (dim `obs`) sharing a nearest pixel into precision-weighted super-observations
                   ) -> Operator:
     "Stack the operators of all observations of `day` into one linear A with y, std in normalised units."
     lat, lon = grid_ds.latitude.values.astype(float), grid_ds.longitude.values.astype(float)
@@ -550,12 +700,13 @@ def build_operator(obs:dict, # observation set (physical units)
         ch = ds.attrs["variable"]
         if ch not in channels: continue
         c = channels.index(ch)
-        la, lo, v, s = _day_points(ds, day)
+        la, lo, v, s, sc = _day_points(ds, day)
         mask = ocean            # winds too: the state is 0 on land (contract: land NaN in every normalised channel)
         idx, wt, ok = bilinear_weights(la, lo, lat, lon, mask)
         ok &= np.isfinite(v) & np.isfinite(s)
-        idx, wt, v, s = idx[ok], wt[ok], v[ok], s[ok]
+        idx, wt, v, s, sc = idx[ok], wt[ok], v[ok], s[ok], sc[ok]
         if len(v) == 0: continue
+        if superobs and "obs" in ds.dims: idx, wt, v, s = super_observations(idx, wt, v, s, np.nan_to_num(sc))
         mean, scale = _stats_adapter(stats, ch, day, lat, lon)
         sig = ds.attrs.get("sigma_km") if ds.attrs.get("kind") == "L4" and ds.attrs.get("method", "smooth") == "smooth" else None
         if sig:
