@@ -84,15 +84,17 @@ def cg(matvec,  # v (B, M) -> (B, M), symmetric positive definite per member
 def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
           b,  # right-hand sides (B, M)
           iters: int = 3,  # largest Krylov dimension (no restarts)
-          tol=0.,  # stop when every member's residual norm is <= tol * |b| (a float, or one per member (B,))
+          tol=0.,  # a member stops when its residual norm is <= tol * |b| (a float, or one per member (B,))
           dtype=torch.float64):  # dtype of the Arnoldi arithmetic
-    "Batched GMRES from u = 0 (minimal residual over the Krylov space, per member); returns (u (B, M), products)."
+    "Batched GMRES from u = 0 (minimal residual over the Krylov space) with per-member stops; returns (u (B, M), products)."
     out = b.dtype; b = b.to(dtype); B = b.shape[0]
     beta = b.norm(dim=-1); tiny = torch.finfo(dtype).tiny
     V = [b / beta.clamp(min=tiny)[:, None]]
     H = torch.zeros(B, iters + 1, iters, dtype=dtype, device=b.device)
-    c = torch.zeros(B, 0, 1, dtype=dtype, device=b.device); n = 0
+    u = torch.zeros_like(b); live = beta > 0; n = 0
+    tol = torch.as_tensor(tol, dtype=dtype, device=b.device).reshape(-1)
     for j in range(iters):
+        if not live.any(): break
         w = matvec(V[j].to(out)).to(dtype); n += 1
         for _ in range(2):  # classical Gram-Schmidt, twice (keeps the basis orthogonal in finite precision)
             Vm = torch.stack(V, 1)
@@ -104,8 +106,9 @@ def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
         e1 = torch.zeros(B, j + 2, 1, dtype=dtype, device=b.device); e1[:, 0, 0] = beta
         c = torch.linalg.lstsq(H[:, : j + 2, : j + 1], e1).solution
         res = (H[:, : j + 2, : j + 1] @ c - e1).norm(dim=(1, 2))
-        if bool((res <= torch.as_tensor(tol, dtype=dtype, device=b.device).reshape(-1) * beta).all()) or bool((hn <= 1e-14 * beta).all()): break
-    u = torch.einsum("bkm,bk->bm", torch.stack(V[: c.shape[1]], 1), c[..., 0]) if n else torch.zeros_like(b)
+        uj = torch.einsum("bkm,bk->bm", torch.stack(V[: j + 1], 1), c[..., 0])
+        u = torch.where(live[:, None], uj, u)  # a member keeps the iterate at which it stopped
+        live = live & (res > tol * beta) & (hn > 1e-14 * beta)
     return u.to(out), n
 
 # %% ../nbs/06_sda.ipynb #46c19ce1
