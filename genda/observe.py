@@ -1129,6 +1129,7 @@ def main(argv:list|None=None):
     p.add_argument("--days", type=int, default=30, help="days of a fresh world / first days of the demo world")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--l4", default="smooth", choices=["smooth", "oi"], help="how L4 products are made")
+    p.add_argument("--errors", default="realistic", choices=list(ERROR_PRESETS), help="observation-error preset")
     p.add_argument("--out", default="obs", help="output folder")
     a = p.parse_args(argv)
     if a.world: truth = xr.open_dataset(a.world).load()
@@ -1136,7 +1137,7 @@ def main(argv:list|None=None):
         from genda import world
         truth = world.make_world(nx=a.nx, days=a.days, seed=a.seed) if a.nx else world.demo_world()
     truth = truth.isel(time=slice(0, a.days))
-    obs = simulate(truth, a.preset, seed=a.seed, l4=a.l4)
+    obs = simulate(truth, a.preset, seed=a.seed, l4=a.l4, errors=a.errors)
     save_obs(obs, a.out)
     for k, ds in obs.items():
         n = ds.sizes["obs"] if "obs" in ds.dims else int(np.isfinite(ds.value).sum())
