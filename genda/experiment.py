@@ -230,11 +230,14 @@ class RunConfig:
     cloud_fraction:float|None = None # mean SST cloud fraction (None: the seasonal default)
     ssh_noise:float|None = None # L3 SSH noise [m] (None: default)
     sst_noise:float|None = None # L3 SST noise [degC] (None: default)
+    errors:str = "realistic" # observation-error preset of genda.observe: realistic (published error levels) | study (the reference study's smaller errors)
     method:str = "mmps" # posterior sampler: mmps | sda | dps
     steps:int = 32 # sampler steps
     members:int = 8 # ensemble size
     gamma:float = 0.1 # SDA likelihood inflation
-    cg_iters:int = 3 # MMPS conjugate-gradient iterations
+    cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
+    solver:str|None = None # MMPS Krylov solver: gmres | cg (None: genda.sda's default, gmres)
+    superobs:bool = True # merge point observations sharing a pixel (SWOT, 1 Hz nadir) into precision-weighted super-observations
     chunk:int|None = None # members per network batch (memory bound; None: all at once)
     threads:int|None = None # CPU threads of torch in this process (None: $GENDA_THREADS, else $OMP_NUM_THREADS, else every usable core); a run resumes with any value
     seed:int = 0 # one seed for observations and sampling
@@ -253,9 +256,12 @@ class RunConfig:
             self.tile = None if self.tile.lower() in ("full", "none", "") else [float(v) for v in self.tile.split(",")]
         bad = set(self.baselines) - {"oi", "unet"}
         if bad: raise ValueError(f"unknown baselines {sorted(bad)}: choose from oi, unet")
-        if self.method == "sda" and self.steps < 256:  # measured in the example sweep (2 days, 8 members)
-            warnings.warn(f"SDA with {self.steps} steps: on the demo prior it diverged with 16 steps, and with 64 when SWOT "
-                          "swaths were assimilated; the study used 256. MMPS was stable with 16.", stacklevel=2)
+        from genda.observe import ERROR_PRESETS
+        if self.errors not in ERROR_PRESETS: raise ValueError(f"errors must be one of {list(ERROR_PRESETS)}, not {self.errors!r}")
+        if self.solver not in (None, "gmres", "cg"): raise ValueError(f"solver must be gmres or cg, not {self.solver!r}")
+        if self.method == "sda" and self.steps < 64:  # measured on the demo prior (tests/benchmarks/bench_guidance.py)
+            warnings.warn(f"SDA with {self.steps} steps: on the demo prior it diverged with 16 steps; the study used 256. "
+                          "MMPS (the default) is stable with 16.", stacklevel=2)
 
     @classmethod
     def from_dict(cls, d:dict):
@@ -354,7 +360,7 @@ def simulate_obs(cfg:RunConfig, truth_raw:xr.Dataset, out:Path|None=None) -> dic
     if cfg.swot and not system.swot: system = replace(system, swot="SWOT")
     noise = {k: v for k, v in (("ssh_nadir", cfg.ssh_noise), ("ssh_swot", cfg.ssh_noise), ("sst_l3", cfg.sst_noise)) if v is not None}
     cloud = {"mean": cfg.cloud_fraction} if cfg.cloud_fraction is not None else None
-    obs = observe.simulate(truth_raw, system, seed=cfg.seed, noise=noise, cloud=cloud)
+    obs = observe.simulate(truth_raw, system, seed=cfg.seed, noise=noise, cloud=cloud, errors=cfg.errors)
     if out is not None:
         observe.save_obs(obs, out/"obs"); (out/"obs"/"COMPLETE").write_text("")  # marks a whole set
     return obs
@@ -385,9 +391,10 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
     if todo and prior is None: prior = load_prior(cfg.prior)
     for i, d, p in tqdm(todo, desc=f"GenDA {cfg.method} (rank {rank})" if ws > 1 else f"GenDA {cfg.method}", disable=None):
         day = grid.sel(time=d)
-        A = observe.build_operator(obs, d, day, stats)
+        A = observe.build_operator(obs, d, day, stats, superobs=cfg.superobs)
         ens = sda.assimilate(prior, A, stats, day, d, members=cfg.members, method=cfg.method, steps=cfg.steps,
-                             gamma=cfg.gamma, cg_iters=cfg.cg_iters, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False)
+                             gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False,
+                             **{k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver).items() if v is not None})
         save_nc(ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members), p)
     _barrier()
     return paths
