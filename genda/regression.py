@@ -326,11 +326,11 @@ def predict(model:RegressionUNet, # trained network (`load_regression`)
 REG_CONFIGS = {
     # the shipped demo model: time-boxed CPU training on the demo world
     "demo": dict(source="demo", net="demo", steps=4000, batch=16, crop=32, lr=2e-3, warmup=100, ema=0.995,
-                 cpu_minutes=15.0, wall_minutes=None, seed=0, obs_seed=100, system="2017", amp=True,
+                 cpu_minutes=15.0, wall_minutes=None, seed=0, obs_seed=100, system="2017", errors="realistic", amp=True,
                  train=("2010-01-01", "2011-12-31"), valid=("2012-01-01", "2012-06-30"), test=("2012-07-01", "2012-12-31")),
     # a smoke test of the whole pipeline on a small world
     "tiny": dict(source="tiny", net="tiny", steps=30, batch=4, crop=16, lr=3e-3, warmup=5, ema=0.9,
-                 cpu_minutes=None, wall_minutes=2.0, seed=0, obs_seed=100, system="2017", amp=False,
+                 cpu_minutes=None, wall_minutes=2.0, seed=0, obs_seed=100, system="2017", errors="realistic", amp=False,
                  train=(0, 40), valid=(40, 50), test=(50, 60)),
 }
 
@@ -355,11 +355,12 @@ def prepare_regression(raw:xr.Dataset, # world (GLORYS interface, physical units
                        span=None, # (start, end) dates of the period (None: all)
                        system="2017", # observing system (genda.observe PRESETS name or ObservingSystem)
                        seed:int=0, # observation simulation seed
+                       errors:str|dict="realistic", # observation errors: a genda.observe.ERROR_PRESETS name or dict
                       )->tuple:
     "(X, Y, M, obs) for a period: inputs (T, C_in, H, W), normalised targets (T, C_out, H, W), ocean mask (H, W), observation set."
     from genda.observe import simulate
     truth = _period(raw, span)
-    obs = simulate(truth, system, seed=seed)
+    obs = simulate(truth, system, seed=seed, errors=errors)
     ocean = _ocean(truth, stats)
     X = regression_inputs(obs_fields(obs, truth, truth.time.values), stats, ocean)
     n = norm[REG_OUTPUTS].sel(time=truth.time.values)
@@ -402,6 +403,7 @@ def train_main(config:str="demo", # a REG_CONFIGS name
                report:str|Path|None=None, # folder for the scores CSV (default: results/regression)
                seed:int|None=None, # override the training seed
                amp:bool|None=None, # bf16 autocast (default: the config's)
+               errors:str|None=None, # observation-error preset (genda.observe.ERROR_PRESETS; default: the config's)
                _argv:list|None=None, # the command line, recorded in the checkpoint
               )->tuple:
     "Train, save and score a regression model; returns (model, scores DataFrame or None)."
@@ -411,12 +413,15 @@ def train_main(config:str="demo", # a REG_CONFIGS name
     if wall_minutes is not None: cfg["wall_minutes"] = wall_minutes
     if seed is not None: cfg["seed"] = seed
     if amp is not None: cfg["amp"] = amp
+    if errors is not None: cfg["errors"] = errors
+    from genda.observe import ERROR_PRESETS, simulate
+    if cfg["errors"] not in ERROR_PRESETS: raise ValueError(f"errors must be one of {list(ERROR_PRESETS)}, not {cfg['errors']!r}")
     out = Path(out or Path("results") / "regression" / f"{config}.pt")
     report = Path(report or Path("results") / "regression")
     t0 = time.time(); raw, norm, stats = _world(cfg["source"])
-    X, Y, M, _ = prepare_regression(raw, norm, stats, cfg["train"], cfg["system"], cfg["obs_seed"])
-    valid = prepare_regression(raw, norm, stats, cfg["valid"], cfg["system"], cfg["obs_seed"] + 1)[:3] if cfg["valid"] else None
-    print(f"train-regression[{config}]: {X.shape[0]} training days {tuple(X.shape[-2:])} px, data ready in {time.time() - t0:.0f}s", flush=True)
+    X, Y, M, _ = prepare_regression(raw, norm, stats, cfg["train"], cfg["system"], cfg["obs_seed"], cfg["errors"])
+    valid = prepare_regression(raw, norm, stats, cfg["valid"], cfg["system"], cfg["obs_seed"] + 1, cfg["errors"])[:3] if cfg["valid"] else None
+    print(f"train-regression[{config}]: {X.shape[0]} training days, {cfg['errors']} observation errors, {tuple(X.shape[-2:])} px, data ready in {time.time() - t0:.0f}s", flush=True)
     torch.manual_seed(cfg["seed"])
     model = RegressionUNet(cfg["net"], img_size=cfg["crop"])
     if init:
@@ -429,7 +434,7 @@ def train_main(config:str="demo", # a REG_CONFIGS name
                             max_cpu_seconds=60 * cfg["cpu_minutes"] if cfg["cpu_minutes"] else None,
                             valid=valid, amp=cfg["amp"])
     model.meta.update(config=config, source=cfg["source"], train_span=str(cfg["train"]), obs_seed=cfg["obs_seed"],
-                      system=str(cfg["system"]), torch_threads=torch.get_num_threads(), amp=cfg["amp"], crop=cfg["crop"], batch=cfg["batch"],
+                      system=str(cfg["system"]), errors=cfg["errors"], torch_threads=torch.get_num_threads(), amp=cfg["amp"], crop=cfg["crop"], batch=cfg["batch"],
                       command="genda train-regression " + " ".join(_argv) if _argv is not None else f"train_main({config!r})")
     save_regression(model, out)
     print(f"train-regression[{config}]: {hist['steps']} steps in {hist['seconds']:.0f}s wall, {hist['cpu_seconds']:.0f}s CPU, loss {hist['final_loss']:.4f}"
@@ -437,8 +442,7 @@ def train_main(config:str="demo", # a REG_CONFIGS name
     scores = None
     if cfg["test"]:
         truth = _period(raw, cfg["test"])
-        from genda.observe import simulate
-        tobs = simulate(truth, cfg["system"], seed=cfg["obs_seed"] + 2)
+        tobs = simulate(truth, cfg["system"], seed=cfg["obs_seed"] + 2, errors=cfg["errors"])
         tstate = denormalise(norm[REG_OUTPUTS].sel(time=truth.time.values), stats)
         scores = score_regression(model, tobs, tstate.where(np.isfinite(truth["zos"])))
         report.mkdir(parents=True, exist_ok=True); scores.to_csv(report / f"{out.stem}_test_scores.csv", index=False)
@@ -458,8 +462,10 @@ def main(argv:list|None=None # arguments (default: sys.argv[1:])
     p.add_argument("--report", default=None, help="folder for the test scores CSV (default: results/regression)")
     p.add_argument("--seed", type=int, default=None, help="training seed")
     p.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None, help="bf16 autocast (default: the config's)")
+    from genda.observe import ERROR_PRESETS
+    p.add_argument("--errors", default=None, choices=list(ERROR_PRESETS), help="observation-error preset of the simulated training/validation/test observations (default: the config's, realistic)")
     a = p.parse_args(argv)
-    train_main(a.config, a.steps, a.minutes, a.wall_minutes, a.init, a.out, a.report, a.seed, a.amp,
+    train_main(a.config, a.steps, a.minutes, a.wall_minutes, a.init, a.out, a.report, a.seed, a.amp, errors=a.errors,
                _argv=list(sys.argv[1:] if argv is None else argv))
     return 0
 
