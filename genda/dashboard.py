@@ -569,7 +569,8 @@ class MapPlot:
         self.fig = figure(frame_width=width, frame_height=height, x_range=x_range or Range1d(x0, x1),
                           y_range=y_range or Range1d(y0, y1), tools="pan,wheel_zoom,box_zoom,reset,save",
                           active_scroll="wheel_zoom", x_axis_label="lon", y_axis_label="lat", title="",
-                          css_classes=["genda-map", f"genda-map-{panel}"])
+                          toolbar_location="below", css_classes=["genda-map", f"genda-map-{panel}"])
+        self.fig.title.text_font_size = "10pt"     # long Obs titles fit the map's width
         geo = dict(x=[x0], y=[y0], dw=[x1-x0], dh=[y1-y0])
         empty = lambda: _image(np.full(_shape_of(fr), np.nan))
         if obs and land is not None and land.any():  # land in grey under the observations (gaps stay white)

@@ -4,14 +4,15 @@ Needs: `apt-get install -y chromium` (Debian package, /usr/bin/chromium) and the
 (no `playwright install`: the system Chromium is used). Skipped when /usr/bin/chromium is missing, unless
 GENDA_REQUIRE_BROWSER is set (CI), where a missing browser fails.
 Screenshots and timings go to test-output/ (gitignored)."""
-import json, os, socket, subprocess, sys, textwrap, time
+import json, os, re, shutil, socket, subprocess, sys, textwrap, time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 import pytest
+import yaml
 
-from genda.dashboard import Dashboard, make_example_run, free_port
+from genda.dashboard import Dashboard, make_example_run, free_port, VARIABLES, DIVERGING
 
 CHROMIUM = os.environ.get("GENDA_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -49,9 +50,17 @@ def bad_results(tmp_path_factory):
     (root/"empty").mkdir()
     part = make_example_run(root/"partial"/"run", nx=16, days=2, members=2)
     for f in ["genda.nc", "oi.nc", "unet.nc"]: (part/f).unlink()
+    shutil.rmtree(part/"days")
     nogrid = make_example_run(root/"nogrid"/"run", nx=16, days=2, members=2)
     for f in ["truth.nc", "genda.nc", "oi.nc", "unet.nc"]: (nogrid/f).unlink()
-    (root/"missing").mkdir(); (root/"missing").rmdir()
+    shutil.rmtree(nogrid/"days")
+    corrupt = make_example_run(root/"corrupt"/"run", nx=16, days=2, members=2)
+    (corrupt/"genda.nc").write_bytes((corrupt/"genda.nc").read_bytes()[:3000])        # truncated, as by a full disk
+    shutil.rmtree(corrupt/"days")                                                    # nothing to fall back on
+    stopped = make_example_run(root/"interrupted"/"run", nx=16, days=3, members=2)   # killed after 2 of 3 days
+    for f in ["truth.nc", "genda.nc", "oi.nc", "unet.nc", "metrics.csv", "days/2020-01-03.nc"]: (stopped/f).unlink()
+    (stopped/"config.yaml").write_text(yaml.safe_dump(dict(kind="osse", source="demo", days=3, method="mmps", steps=16,
+                                                            members=2, out="results/osse")))
     return root
 
 def _wait_port(port, proc, timeout=120):
@@ -89,7 +98,7 @@ def server(results):
 def bad_server(bad_results):
     "One server with a route per broken results layout."
     _browser_or_skip()
-    routes = {f"/{k}": str(bad_results/k) for k in ["empty", "partial", "nogrid", "missing"]}
+    routes = {f"/{k}": str(bad_results/k) for k in ["empty", "partial", "nogrid", "corrupt", "interrupted"]}
     code = textwrap.dedent(f"""
         import sys; from genda.dashboard import serve
         serve({routes!r}, port=int(sys.argv[1]))""")
@@ -150,6 +159,27 @@ RANGES_JS = """() => {
   const out = {};
   for (const doc of window.Bokeh.documents) for (const m of doc.all_models)
     if (m.renderers && m.title && m.x_range && m.y_range) out[m.title.text] = [m.x_range.id, m.y_range.id];
+  return out;
+}"""
+
+# JavaScript: per map title, its colour bar's mapper (low, high, first and last colour, shown?), the centred message
+# (text, shown?) and whether its main image is shown, plus the scatter sources' sizes and the notes below the map
+MAPINFO_JS = """() => {
+  const out = {};
+  for (const doc of window.Bokeh.documents) for (const m of doc.all_models) {
+    if (!m.renderers || !m.title || typeof m.title.text !== 'string' || !m.right) continue;
+    const cb = m.right.find(a => a.color_mapper);
+    const lab = (m.center || []).find(a => a.text !== undefined && a.x !== undefined);
+    const imgs = m.renderers.filter(r => r.glyph && (r.glyph.type || r.glyph.constructor.__name__) === 'Image' && r.data_source.data.image);
+    const pts = m.renderers.filter(r => r.glyph && (r.glyph.type || r.glyph.constructor.__name__) === 'Scatter');
+    out[m.title.text] = {
+      low: cb ? cb.color_mapper.low : null, high: cb ? cb.color_mapper.high : null,
+      first: cb ? cb.color_mapper.palette[0] : null, last: cb ? cb.color_mapper.palette[cb.color_mapper.palette.length - 1] : null,
+      colorbar: cb ? cb.visible : false, label: lab && lab.visible ? lab.text : null,
+      image: imgs.length ? imgs[imgs.length > 1 ? 1 : 0].visible : false,
+      scatter: pts.map(r => [(r.glyph.marker && r.glyph.marker.value) || r.glyph.marker, r.visible, r.data_source.data.longitude.length]),
+      notes: (m.below || []).filter(a => a.text !== undefined && a.x === undefined).map(a => a.text).filter(t => t)};
+  }
   return out;
 }"""
 
@@ -345,9 +375,10 @@ def test_download_netcdf(server, browser, tmp_path):
         pg.close()
 
 
-@pytest.mark.parametrize("route,text", [("empty", "No runs found"), ("missing", "No runs found"),
-                                        ("partial", "is incomplete"), ("nogrid", "no readable gridded results")])
-def test_bad_results_give_a_message(bad_server, browser, route, text):
+@pytest.mark.parametrize("route,text", [("empty", "No runs found"), ("partial", "is incomplete"),
+                                        ("nogrid", "no readable gridded results"), ("corrupt", "could not be read"),
+                                        ("interrupted", "is unfinished")])
+def test_bad_results_give_a_message(bad_server, bad_results, browser, route, text):
     pg = Page(browser, f"{bad_server}/{route}")
     try:
         msg = pg.page.locator(".genda-message").filter(has_text=text).first
@@ -360,6 +391,18 @@ def test_bad_results_give_a_message(bad_server, browser, route, text):
             while "Truth" not in _images(pg.page) and time.time() - t0 < 120: pg.page.wait_for_timeout(200)
             assert _images(pg.page)["Truth"][0] is not None
             assert "Ensemble mean (not in this run)" in _images(pg.page)
+            info = pg.page.evaluate(MAPINFO_JS)["Ensemble mean (not in this run)"]   # an empty panel with the message
+            assert info["label"] == "not in this run" and not info["colorbar"] and not info["image"], info
+        has = lambda pattern: pg.page.locator(".genda-message").filter(has_text=re.compile(pattern, re.S)).count() > 0
+        if route == "corrupt":   # the reading error is shown, not "not in this run" with 0 members
+            assert has(r"genda\.nc\W*could not be read: \w+: \S"), "no reading error shown"
+        if route == "interrupted":   # the finished days are shown, with how many and the exact command to resume
+            assert has("2 of 3 days assimilated") and has(re.escape(f"--out {bad_results/'interrupted'/'run'}")), "no resume hint"
+            pg.page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=LOAD_TIMEOUT)
+            t0 = time.time()
+            while not (_images(pg.page).get("Ensemble mean") or [None])[0] and time.time() - t0 < 120: pg.page.wait_for_timeout(200)
+            assert _images(pg.page)["Ensemble mean"][0] is not None
+            assert pg.page.locator(".genda-status-text").first.get_attribute("data-date") == "2020-01-01"
         OUT.mkdir(exist_ok=True)
         pg.page.screenshot(path=str(OUT/f"dashboard_{route}.png"), full_page=True)
         assert pg.foreign() == [] and pg.errors == [], (pg.foreign(), pg.errors)
@@ -380,3 +423,190 @@ def test_panel_serve_notebook(results, browser):
         assert pg.foreign() == [] and pg.errors == [], (pg.foreign(), pg.errors)
     finally:
         pg.close(); _stop(proc)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def _select_var(page, var, timeout=60_000):
+    page.locator(".genda-var select").first.select_option(var)
+    _expect_status(page, "data-var", var, timeout)
+    page.wait_for_function("v => { const t = (" + MAPINFO_JS + ")(); return Object.keys(t).some(k => k.startsWith('Obs')) && "
+                           "Object.keys(t).length >= 8; }", arg=var, timeout=timeout)
+
+
+def test_variables_obs_panel_and_centred_maps(server, browser):
+    """The Variable list holds the 9 variables (not their _mean/_std summaries); the Obs map shows the assimilated
+    L3 data over a faded L4 map, the withheld altimeter as crosses with a note, and an honest message for a variable
+    with no observations; diverging maps are centred on zero and non-anomaly fields get sequential maps."""
+    pg = Page(browser, server)
+    page = pg.page
+    try:
+        _loaded(page)
+        opts = page.locator(".genda-var select").first.locator("option").all_inner_texts()
+        assert opts == VARIABLES, opts
+        info = page.evaluate(MAPINFO_JS)
+        obs = next(v for k, v in info.items() if k.startswith("Obs"))
+        title = next(k for k in info if k.startswith("Obs"))
+        assert title == "Obs: ssh_nadir, ssh_swot, L4 ssh_l4", title
+        assert ["x", True] in [s[:2] for s in obs["scatter"]] and all(s[2] > 0 for s in obs["scatter"]), obs
+        assert "×: ssh_withheld, withheld (not assimilated)" in obs["notes"] and "faded: L4 ssh_l4" in obs["notes"], obs
+        assert obs["label"] is None and obs["image"], obs
+        # L4 faded under the L3 points: never the truth, and the L4 image is not at full strength
+        alpha = page.evaluate("""() => { for (const doc of Bokeh.documents) for (const m of doc.all_models)
+            if (m.title && typeof m.title.text === 'string' && m.title.text.startsWith('Obs') && m.renderers)
+              return m.renderers.filter(r => r.glyph && r.glyph.global_alpha !== undefined).map(r => r.glyph.global_alpha.value ?? r.glyph.global_alpha); }""")
+        assert 0.4 in alpha, alpha
+        # sea surface height: a sequential map over its own range (no white band posing as zero)
+        zos = info["Truth"]
+        assert zos["low"] < zos["high"] and zos["first"] != zos["last"]
+        assert info["Error (mean - truth)"]["low"] == -info["Error (mean - truth)"]["high"]          # errors: centred
+        # the L4 layer is optional
+        page.locator(".genda-l4 input").first.click()
+        page.wait_for_function("() => { const t = (" + MAPINFO_JS + ")(); const k = Object.keys(t).find(k => k.startsWith('Obs')); "
+                               "return k === 'Obs: ssh_nadir, ssh_swot'; }", timeout=60_000)
+        page.locator(".genda-l4 input").first.click()
+
+        seen = {}
+        for var in ["uo", "uas", "so", "thetao"]:
+            _select_var(page, var)
+            seen[var] = info = page.evaluate(MAPINFO_JS)
+            if var in DIVERGING:   # currents: diverging map with symmetric limits
+                for t in ["Truth", "Ensemble mean", "OI baseline"]: assert info[t]["low"] == -info[t]["high"] != 0, (var, t, info[t])
+            else:                  # winds of 6 +- 3 m/s, salinity, temperature: a sequential map over the data's range
+                t = info["Truth"]
+                assert t["low"] < t["high"] and abs(t["low"] + t["high"]) > 0.1*(t["high"] - t["low"]), (var, t)
+                assert t["first"] != seen.get("uo", {}).get("Truth", {}).get("first"), (var, t)   # not the currents' map
+        assert "Obs: no observations of so" in seen["so"], list(seen["so"])
+        so = seen["so"]["Obs: no observations of so"]
+        assert so["label"] == "no observations of so" and not so["colorbar"] and not so["image"], so
+        assert not any(v["scatter"] and any(s[2] for s in v["scatter"]) for v in [so])
+        assert "Obs: sst_l3, L4 sst_l4" in seen["thetao"], list(seen["thetao"])
+        assert "Obs: no observations of uas" in seen["uas"]
+        page.screenshot(path=str(OUT/"dashboard_obs_thetao.png"), full_page=True)
+        assert pg.foreign() == [] and pg.errors == [], (pg.foreign(), pg.errors)
+    finally:
+        pg.close()
+
+
+def test_fits_a_1366_px_laptop(server, browser):
+    "At 1366x768 the page has no horizontal scroll bar and the maps wrap into at least 3 columns."
+    page = browser.new_page(viewport=dict(width=1366, height=768))
+    try:
+        page.goto(server, timeout=LOAD_TIMEOUT)
+        _loaded(page)
+        page.wait_for_timeout(500)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 1366, width
+        boxes = [page.locator(f".genda-map-{p}").first.bounding_box() for p in ["truth", "obs", "mean", "member", "spread",
+                                                                                 "error", "oi", "unet"]]
+        assert all(b["x"] + b["width"] <= 1366 for b in boxes), boxes
+        first_row = [b for b in boxes if abs(b["y"] - boxes[0]["y"]) < 5]
+        assert len(first_row) >= 3, boxes
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUT/"dashboard_1366.png"), full_page=False)
+        page.screenshot(path=str(OUT/"dashboard_1366_full.png"), full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("bad", ["no/such/path", "run/genda.nc"])
+def test_bad_path_exits_2_without_a_server(results, bad):
+    "`genda dashboard /no/such/path` or a file fails at once with exit status 2 and the reason; no server starts."
+    path = results/"nope"/"missing" if bad.startswith("no/") else results/"demo64"/"genda.nc"
+    port = free_port()
+    for argv in ([sys.executable, "-c", "import sys; from genda.dashboard import main; main(sys.argv[1:])"],
+                 [str(Path(sys.executable).parent/"genda"), "dashboard"] if (Path(sys.executable).parent/"genda").exists() else None):
+        if argv is None: continue
+        t0 = time.time()
+        r = subprocess.run(argv + [str(path), "--port", str(port)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert r.returncode == 2, (argv, r.returncode, r.stdout, r.stderr)
+        assert ("no such folder" if bad.startswith("no/") else "is a file, not a run folder") in r.stderr, r.stderr
+        assert "genda dashboard: http" not in r.stdout and "/example" not in r.stderr, (r.stdout, r.stderr)
+        with socket.socket() as s: assert s.connect_ex(("127.0.0.1", port)) != 0     # nothing listens
+        assert time.time() - t0 < 60
+
+
+NOTEBOOK_SIM = r'''
+import json, re, sys, io, contextlib
+import panel as pn
+from genda.dashboard import Dashboard, offline_notebook
+import panel.io.notebook as nbio
+offline_notebook()                         # what `app` runs first in a Jupyter kernel
+sent = []
+def capture(doc, comm, binary=True, msg=None):
+    m = nbio.diff(doc, binary=False) if msg is None else msg
+    if m is not None: sent.append(m.content_json)
+db = Dashboard(sys.argv[1])
+lay = db.view()
+bundle = lay._repr_mimebundle_()           # what a notebook cell shows: the document and its models
+original = nbio.push
+for mod in list(sys.modules.values()):     # every module that pushes to the notebook's comm (all imported by now)
+    if getattr(mod, "push", None) is original: mod.push = capture
+with open(sys.argv[2], "w") as f: json.dump(dict(initial=json.dumps(bundle, default=str)), f)
+steps = {}
+for name, act in [("variable", lambda: setattr(db.var_w, "value", "thetao")), ("date", lambda: setattr(db.date_w, "value", 1)),
+                  ("member", lambda: setattr(db.member_w, "value", 1)), ("l4", lambda: setattr(db.l4_w, "value", False)),
+                  ("variable2", lambda: setattr(db.var_w, "value", "uo")),
+                  ("run", lambda: setattr(db.run_w, "value", list(db.run_w.options.values())[-1]))]:
+    sent.clear(); act(); steps[name] = list(sent)
+with open(sys.argv[2], "w") as f: json.dump(dict(initial=json.dumps(bundle, default=str), steps=steps), f)
+'''
+CDN = re.compile(r"https?://(?!127\.0\.0\.1|localhost)[^\s\"'\\)]+\.(?:css|js|woff2?|ttf|png|svg)\b|cdn\.holoviz|cdn\.bokeh|unpkg\.com|jsdelivr")
+
+def test_notebook_display_and_updates_use_no_cdn(results, tmp_path):
+    """A notebook display of the app (Panel's comm path) and every update after it (variable, date, member, the L4 box,
+    another run) carry no CDN address: plain `pn.extension()` and Panel's HTML pane re-sent https://cdn.holoviz.org CSS."""
+    out = tmp_path/"nb.json"
+    r = subprocess.run([sys.executable, "-c", NOTEBOOK_SIM, str(results), str(out)], capture_output=True, text=True,
+                       timeout=600, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    assert r.returncode == 0, r.stderr[-3000:]
+    rec = json.loads(out.read_text())
+    assert len(rec["initial"]) > 10_000 and not CDN.findall(rec["initial"]), CDN.findall(rec["initial"])[:5]
+    for step, msgs in rec["steps"].items():
+        assert msgs, f"{step}: no message reached the notebook"
+        found = sorted({u for m in msgs for u in CDN.findall(m)})
+        assert not found, (step, found)
+    assert any("stylesheets" in m for m in rec["steps"]["variable"])   # new components came, with inline CSS only
+
+
+NOTEBOOK_PAGE = r'''
+import sys
+import IPython.display
+published = []
+IPython.display.publish_display_data = lambda data=None, metadata=None, **kw: published.append(data)
+import panel.io.notebook as nbio
+from genda.dashboard import Dashboard, offline_notebook
+offline_notebook()                  # what `app` runs in a kernel (pn.extension(inline=True))
+nbio.load_notebook(inline=True)     # what that publishes into the notebook in a kernel: CSS, BokehJS and Panel's bundle
+data, meta = Dashboard(sys.argv[1]).view()._repr_mimebundle_()     # the cell's output
+head = "".join(d["text/html"] for d in published if "text/html" in d)
+js = next(d["application/javascript"] for d in published if "application/javascript" in d)
+open(sys.argv[2], "w").write(f"<!doctype html><html><head><meta charset='utf-8'>{head}<script>{js}</script></head>"
+                             f"<body>{data['text/html']}</body></html>")
+'''
+
+def test_notebook_output_offline_in_browser(results, browser, tmp_path):
+    """What a notebook cell shows (the inline load output of pn.extension(inline=True), then the app's output), put in a
+    page served from 127.0.0.1: Chromium draws the maps and no request leaves 127.0.0.1 (no CDN JavaScript or CSS)."""
+    html = tmp_path/"site"/"app.html"; html.parent.mkdir()
+    r = subprocess.run([sys.executable, "-c", NOTEBOOK_PAGE, str(results/"demo64"), str(html)], capture_output=True,
+                       text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-3000:]
+    port = free_port()
+    srv = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory",
+                            str(html.parent)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_port(port, srv)
+        pg = Page(browser, f"http://127.0.0.1:{port}/app.html")
+        try:
+            pg.page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=LOAD_TIMEOUT)
+            t0 = time.time()
+            while sum(1 for v in _images(pg.page).values() if v and v[0] is not None) < 7 and time.time() - t0 < 120:
+                pg.page.wait_for_timeout(200)
+            assert sum(1 for v in _images(pg.page).values() if v and v[0] is not None) >= 7, _images(pg.page)
+            pg.page.wait_for_timeout(1000)
+            assert len(pg.requests) >= 1 and pg.foreign() == [], pg.foreign()
+            pg.page.screenshot(path=str(OUT/"dashboard_notebook_output.png"), full_page=True)
+        finally:
+            pg.close()
+    finally:
+        _stop(srv)
