@@ -11,11 +11,14 @@ import numpy as np, pandas as pd, xarray as xr, yaml
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'STATE_VARS', 'CMAPS', 'TABLE_METRICS', 'CLI_HINTS', 'DEMO',
-           'atomic_write', 'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs',
-           'gather_metrics', 'run_sweep', 'plot_sweep', 'RunConfig', 'run_days', 'select_tile', 'simulate_obs',
-           'genda_days', 'score_run', 'run_osse', 'metric_table', 'write_report', 'score_ose', 'run_ose', 'osse_main',
-           'ose_main', 'sweep_main', 'data_summary', 'channels_figure', 'demo_main', 'main']
+__all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'STATE_VARS', 'CLAIM1_ROWS', 'ESTIMATES', 'CMAPS', 'TABLE_METRICS',
+           'CLAIM1_TEXT', 'UNET_INPUTS_NOTE', 'TRANSFER_VARS', 'CLI_HINTS', 'DEMO_CLAIM1', 'DEMO', 'atomic_write',
+           'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs', 'gather_metrics',
+           'run_sweep', 'plot_sweep', 'RunConfig', 'run_days', 'select_tile', 'scaled_errors', 'simulate_obs',
+           'genda_days', 'score_run', 'fine_scales', 'claim1_table', 'run_osse', 'metric_table', 'write_report',
+           'score_ose', 'run_ose', 'transfer_table', 'transfer_summary', 'plot_transfer', 'transfer_report',
+           'osse_main', 'ose_main', 'sweep_main', 'data_summary', 'channels_figure', 'claims_table', 'demo_main',
+           'main']
 
 # %% ../nbs/10_experiment.ipynb #cf70a92e
 def _umask() -> int:
@@ -91,17 +94,18 @@ def _sweep_worker(threads:int):
     for k in THREAD_VARS: os.environ[k] = str(threads)
 
 # %% ../nbs/10_experiment.ipynb #afb54481
-def sweep_runs(spec:dict # with `grid` (name -> list of values) and optional `base` (fixed parameters)
+def sweep_runs(spec:dict # with `grid` (name -> list of values) and/or `runs` (name -> parameters), optional `base` (fixed parameters)
               ) -> list[tuple[str, dict]]:
-    "Expand a sweep spec into `(run_id, parameters)` pairs, one per grid combination."
-    grid, base = spec.get("grid", {}), spec.get("base", {}) or {}
+    """Expand a sweep spec into `(run_id, parameters)` pairs: one per grid combination, one per named entry of `runs`,
+    or with both every named run × every grid combination (ids `name_key=value`)."""
+    grid, base, named = spec.get("grid") or {}, spec.get("base") or {}, spec.get("runs")
     keys = list(grid)
-    runs = []
-    for vals in itertools.product(*(grid[k] if isinstance(grid[k], list) else [grid[k]] for k in keys)):
-        p = {**base, **dict(zip(keys, vals))}
-        rid = "_".join(f"{k}={str(v).lower()}" for k, v in zip(keys, vals)) or "run"
-        runs.append((rid, p))
-    return runs
+    combos = [("_".join(f"{k}={str(v).lower()}" for k, v in zip(keys, vals)), dict(zip(keys, vals)))
+              for vals in itertools.product(*(grid[k] if isinstance(grid[k], list) else [grid[k]] for k in keys))]
+    if not named: return [(rid or "run", {**base, **p}) for rid, p in combos]
+    if not isinstance(named, dict): raise ValueError("a sweep's `runs:` maps each run's name to its parameters")
+    return [("_".join(filter(None, (str(name), rid))), {**base, **(over or {}), **p})
+            for name, over in named.items() for rid, p in combos]
 
 # %% ../nbs/10_experiment.ipynb #7b443569
 def _run_one(nb:str, out:str, params:dict, kernel:str, timeout:float|None):
@@ -127,13 +131,14 @@ def _run_one(nb:str, out:str, params:dict, kernel:str, timeout:float|None):
         return "failed", time.time() - t0, msg
 
 # %% ../nbs/10_experiment.ipynb #ce4575ef
-def gather_metrics(out:str|Path # sweep folder with one sub-folder per run
+def gather_metrics(out:str|Path, # sweep folder with one sub-folder per run
+                   file:str="metrics.csv", # the per-run table to gather (e.g. fine_scales.csv)
                   ) -> pd.DataFrame:
-    "Concatenate the `metrics.csv` of every completed run with its parameters as columns (a tidy table)."
+    "Concatenate `file` of every completed run with its parameters as columns (a tidy table)."
     frames = []
     for cfg in sorted(Path(out).glob("*/params.yaml")):
-        m = cfg.parent/"metrics.csv"
-        if not m.exists(): continue
+        m = cfg.parent/file
+        if not m.exists() or not (cfg.parent/"metrics.csv").exists(): continue
         df = pd.read_csv(m)
         for k, v in yaml.safe_load(cfg.read_text()).items():
             if k == "out": continue
@@ -151,7 +156,8 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
               threads:int|None=None, # threads of each worker (default: spec's `threads`, $GENDA_THREADS, else the usable cores / the workers)
              ) -> pd.DataFrame:
     """Run a papermill sweep in parallel processes, skipping completed runs; return the status table. Each worker (and
-    the kernel it starts) gets its share of the cores, so that workers × threads ≤ cores."""
+    the kernel it starts) gets its share of the cores, so that workers × threads ≤ cores. Writes `status.csv`,
+    `sweep_metrics.csv` and figures; a spec with `reference:` (its unshifted run) also gets the transfer report."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
     if not isinstance(spec, dict):
         p = Path(spec); spec = yaml.safe_load(p.read_text()) or {}
@@ -162,6 +168,7 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
     if not nb.exists(): raise FileNotFoundError(f"sweep notebook not found: {nb}")
     out = Path(out) if out else (nb_base/spec.get("out", "results/sweep") if "out" in spec else Path("results/sweep"))
     out.mkdir(parents=True, exist_ok=True)
+    save_yaml(spec, out/"sweep.yaml")   # what `transfer_table` reads the run order and the reference from
     workers = int(workers or spec.get("workers", 1))
     rows, todo = [], []
     for rid, params in sweep_runs(spec):
@@ -181,6 +188,7 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
     if len(table): 
         atomic_write(out/"sweep_metrics.csv", lambda tmp: table.to_csv(tmp, index=False))
         plot_sweep(table, out/"figures")
+        if spec.get("reference"): transfer_report(out)   # a sweep of shifts: each method against its own unshifted run
     return status
 
 # %% ../nbs/10_experiment.ipynb #6c5bd0ef
@@ -230,6 +238,8 @@ class RunConfig:
     cloud_fraction:float|None = None # mean SST cloud fraction (None: the seasonal default)
     ssh_noise:float|None = None # L3 SSH noise [m] (None: default)
     sst_noise:float|None = None # L3 SST noise [degC] (None: default)
+    error_scale:float = 1.0 # factor on every observation error of the preset (L3, SWOT, L4 floors, winds); `ssh_noise`/`sst_noise` stay as given
+    nadirs:list|str|None = None # nadir altimeters, replacing the preset's (a list, or names joined by commas; None: the preset's)
     errors:str = "realistic" # observation-error preset of genda.observe: realistic (published error levels) | study (the reference study's smaller errors)
     method:str = "mmps" # posterior sampler: mmps | sda | dps
     steps:int = 32 # sampler steps
@@ -244,6 +254,7 @@ class RunConfig:
     baselines:tuple = ("oi", "unet") # baselines to run
     prior:str|None = None # prior checkpoint (default: the shipped demo prior)
     regression:str|None = None # U-Net regression checkpoint (default: the shipped demo model)
+    prior_source:str|None = None # source whose statistics normalise the state for GenDA, OI and the U-Net (None: `source`); the prior's training source (demo) when the truth is a world the methods never saw
     window:int = 5 # days of observations either side of a day the OI uses
     out:str = "results/osse" # run folder
 
@@ -254,6 +265,9 @@ class RunConfig:
         self.baselines = tuple(self.baselines or ())
         if isinstance(self.tile, str) and self.tile != "auto":  # from a command line: "full" or "lat0,lat1,lon0,lon1"
             self.tile = None if self.tile.lower() in ("full", "none", "") else [float(v) for v in self.tile.split(",")]
+        if not self.error_scale > 0: raise ValueError(f"error_scale must be > 0, not {self.error_scale}")
+        if isinstance(self.nadirs, str): self.nadirs = [n.strip() for n in self.nadirs.split(",") if n.strip()]
+        elif self.nadirs is not None: self.nadirs = list(self.nadirs)
         bad = set(self.baselines) - {"oi", "unet"}
         if bad: raise ValueError(f"unknown baselines {sorted(bad)}: choose from oi, unet")
         from genda.observe import ERROR_PRESETS
@@ -293,7 +307,9 @@ def _start_run(cfg:RunConfig, kind:str) -> Path:
     old = out/"config.yaml"
     if old.exists():
         prev = yaml.safe_load(old.read_text()) or {}
-        diff = {k for k in set(prev) | set(conf) if k not in RUNTIME_FIELDS and prev.get(k) != conf.get(k)}
+        dflt = {f.name: (list(f.default) if isinstance(f.default, tuple) else f.default) for f in fields(RunConfig)}
+        diff = {k for k in set(prev) | set(conf)   # a field newer than the folder's config.yaml counts as its default
+                if k not in RUNTIME_FIELDS and prev.get(k, dflt.get(k)) != conf.get(k, dflt.get(k))}
         if diff and _has_results(out):
             raise ValueError(f"{out} holds results of a run with other parameters ({', '.join(sorted(diff))}); "
                              "choose another `out` folder or delete that one")
@@ -347,20 +363,33 @@ def select_tile(raw:xr.Dataset, # source on its full grid
 
 # %% ../nbs/10_experiment.ipynb #fa173f74
 def _check_system(cfg:RunConfig) -> str:
-    "The observing-system preset name, checked."
+    "The observing-system preset name, checked (and the altimeters of `cfg.nadirs`)."
     from genda import observe
     if cfg.system not in observe.PRESETS: raise ValueError(f"unknown observing system {cfg.system!r}; presets: {list(observe.PRESETS)}")
+    bad = [n for n in (cfg.nadirs or []) if n not in observe.ORBITS]
+    if bad: raise ValueError(f"unknown altimeters {bad}; known: {list(observe.ORBITS)}")
     return cfg.system
 
+def scaled_errors(errors:str="realistic", # an observation-error preset of genda.observe (ERROR_PRESETS)
+                  scale:float=1.0, # factor on every error
+                 ) -> dict:
+    """The preset with every error standard deviation multiplied by `scale`: L3 SSH and SST, SWOT's white and correlated
+    parts, the L4 floors, the winds; correlation lengths (`*_km`) and switches unchanged."""
+    from genda.observe import error_preset
+    return {k: v*scale if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.endswith("_km") else v
+            for k, v in error_preset(errors).items()}
+
 def simulate_obs(cfg:RunConfig, truth_raw:xr.Dataset, out:Path|None=None) -> dict:
-    "The run's observation set (cached in `out/obs`): the configured constellation, optional SWOT, clouds, noise."
+    "The run's observation set (cached in `out/obs`): the configured constellation, optional SWOT, clouds, errors."
     from genda import observe
     if out is not None and (out/"obs"/"COMPLETE").exists(): return observe.load_obs(out/"obs")
     system = observe.PRESETS[_check_system(cfg)]
+    if cfg.nadirs is not None: system = replace(system, nadirs=list(cfg.nadirs))
     if cfg.swot and not system.swot: system = replace(system, swot="SWOT")
     noise = {k: v for k, v in (("ssh_nadir", cfg.ssh_noise), ("ssh_swot", cfg.ssh_noise), ("sst_l3", cfg.sst_noise)) if v is not None}
     cloud = {"mean": cfg.cloud_fraction} if cfg.cloud_fraction is not None else None
-    obs = observe.simulate(truth_raw, system, seed=cfg.seed, noise=noise, cloud=cloud, errors=cfg.errors)
+    errors = cfg.errors if cfg.error_scale == 1 else scaled_errors(cfg.errors, cfg.error_scale)
+    obs = observe.simulate(truth_raw, system, seed=cfg.seed, noise=noise, cloud=cloud, errors=errors)
     if out is not None:
         observe.save_obs(obs, out/"obs"); (out/"obs"/"COMPLETE").write_text("")  # marks a whole set
     return obs
@@ -426,51 +455,102 @@ def score_run(estimates:dict, truth:xr.Dataset) -> pd.DataFrame:
                                                 value=[float(rmse(e.sel(time=t), truth[v].sel(time=t)))], time=[t])))
     return pd.concat(frames, ignore_index=True)
 
+# %% ../nbs/10_experiment.ipynb #9db3d509
+def fine_scales(estimates:dict, # name -> estimate (GenDA with a `member` dim)
+                truth:xr.Dataset, # the truth on the same grid
+                **kw, # passed to `genda.metrics.fine_scale_table` (e.g. `small_km`)
+               ) -> pd.DataFrame:
+    """Claim-1 diagnostics of every estimate against the truth, tidy: estimate (`genda member`, `genda mean`, `oi`,
+    `unet`), method, of, variable, metric, value."""
+    from genda.metrics import fine_scale_table
+    frames = []
+    for name, est in estimates.items():
+        with warnings.catch_warnings():   # a metric no member could score (e.g. λx of a near-constant field) is NaN
+            warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+            t = fine_scale_table(est, truth, **kw)
+        ens = "member" in est.dims
+        t.insert(0, "method", name)
+        t.insert(0, "estimate", [f"{name} member" if of == "members" else f"{name} mean" if ens else name for of in t["of"]])
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True)
+
+# %% ../nbs/10_experiment.ipynb #f1d0b253
+CLAIM1_ROWS = [  # (label, variable, metric) of the short claim-1 table
+    ("small-scale variance recovered, zos", "zos", "small_var_explained"),
+    ("small-scale variance recovered, thetao", "thetao", "small_var_explained"),
+    ("small-scale variance recovered, uo", "uo", "small_var_explained"),
+    ("small-scale energy / truth's, zos", "zos", "small_var_ratio"),
+    ("small-scale energy / truth's, uo", "uo", "small_var_ratio"),
+    ("JSD of ζ/f PDF", "uo,vo", "jsd_zeta_over_f"),
+    ("JSD of strain/|f| PDF", "uo,vo", "jsd_strain_over_f"),
+    ("JSD of |∇SST| PDF", "thetao", "jsd_grad"),
+    ("λx zos [deg]", "zos", "lambda_x_deg")]
+ESTIMATES = ["genda member", "genda mean", "oi", "unet"]
+
+def claim1_table(fs:pd.DataFrame, # `fine_scales` output (or a run's fine_scales.csv)
+                 rows=CLAIM1_ROWS, # (label, variable, metric) to show
+                ) -> pd.DataFrame:
+    "The short claim-1 table: a row per diagnostic, a column per estimate (GenDA member, GenDA mean, OI, U-Net); rows no estimate has are left out."
+    v = fs.groupby(["variable", "metric", "estimate"]).value.mean()
+    cols = [e for e in ESTIMATES if e in set(fs.estimate)] + sorted(set(fs.estimate) - set(ESTIMATES))
+    tab = pd.DataFrame({e: [v.get((var, mt, e), np.nan) for _, var, mt in rows] for e in cols}, index=[r[0] for r in rows])
+    return tab.dropna(how="all")
+
 # %% ../nbs/10_experiment.ipynb #a3f1b91e
 def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
              **kw, # overrides of `cfg` fields
             ) -> Path:
-    "Run an OSSE end to end into `cfg.out`: observations, OI, U-Net, GenDA ensemble, metrics, figures, report."
+    "Run an OSSE end to end into `cfg.out`: observations, OI, U-Net, GenDA ensemble, metrics, fine scales, figures, report."
     from genda import data
     from genda.train import load_prior
     cfg = _config(cfg, kw)
     set_threads(cfg.threads)
     _check_system(cfg)
     rank, ws = _distributed()
-    if rank == 0: data.prepared(cfg.source)   # pre-process once, before other processes open the cache
+    if rank == 0:   # pre-process once, before other processes open the cache
+        for s in dict.fromkeys([cfg.source, cfg.prior_source or cfg.source]): data.prepared(s)
     _barrier()
-    norm, stats = data.prepared(cfg.source)
+    norm, truth_stats = data.prepared(cfg.source)
+    stats = data.prepared(cfg.prior_source)[1] if cfg.prior_source else truth_stats   # what the methods normalise with
     raw = data.open_source(cfg.source)
     days = run_days(cfg, raw.time.values)
     w = pd.Timedelta(days=cfg.window)
     prior = load_prior(cfg.prior)
     win = select_tile(raw.sel(time=slice(days[0] - w, days[-1] + w)), getattr(prior, "img_size", None), cfg.tile).load()
-    stats = stats.sel(latitude=win.latitude, longitude=win.longitude)
+    on_tile = lambda s: s.sel(latitude=win.latitude, longitude=win.longitude)
+    try: stats = on_tile(stats)
+    except KeyError: raise ValueError(f"the statistics of prior_source {cfg.prior_source!r} are on another grid than {cfg.source!r}") from None
     out = _start_run(cfg, "osse")   # every parameter checked: only now is anything written
     if rank == 0: obs = simulate_obs(cfg, win, out)
     _barrier()
     if rank != 0: obs = simulate_obs(cfg, win, out)  # reads rank 0's cached set
     paths = genda_days(cfg, obs, win, stats, days, out/"days", prior)
     if rank != 0: return out
-    truth = data.denormalise(norm.sel(time=days, latitude=win.latitude, longitude=win.longitude), stats).load()
+    truth = data.denormalise(norm.sel(time=days, latitude=win.latitude, longitude=win.longitude), on_tile(truth_stats)).load()
     truth = truth.assign(uo=win.uo.sel(time=days), vo=win.vo.sel(time=days))
     save_nc(truth.assign_attrs(source=cfg.source, role="truth"), out/"truth.nc")
     ests = {}
     ens = xr.open_mfdataset(paths, combine="by_coords").load() if len(paths) > 1 else xr.open_dataset(paths[0]).load()
     ests["genda"] = ens
     save_nc(ests["genda"].assign_attrs(method=cfg.method), out/"genda.nc")
+    winds = _winds(obs)
+    winds = winds.sel(time=days) if "time" in winds.dims else None   # no wind product (system nadir): currents without Ekman
     if "oi" in cfg.baselines:
         from genda.baselines import oi_baseline
         oi = oi_baseline(obs, win, times=days, stats=stats)
-        oi = _with_currents(oi[["zos", "thetao"]], stats, winds=_winds(obs).sel(time=days))  # Ekman from observed winds
-        ests["oi"] = oi; save_nc(oi.assign_attrs(method="oi"), out/"oi.nc")
+        if "zos" in oi:   # no altimeter, no OI (no SST L3: an SSH-only OI)
+            oi = _with_currents(oi[[v for v in ("zos", "thetao") if v in oi]], stats, winds=winds)  # Ekman from observed winds
+            ests["oi"] = oi; save_nc(oi.assign_attrs(method="oi"), out/"oi.nc")
     if "unet" in cfg.baselines:
         from genda import regression
         un = regression.predict(regression.load_regression(cfg.regression), obs, win, stats, days)  # with uo, vo
+        if winds is None: un = _with_currents(un.drop_vars(["uo", "vo"], errors="ignore"), stats)   # NaN winds: no Ekman part, as the OI
         ests["unet"] = un; save_nc(un.assign_attrs(method="unet"), out/"unet.nc")
     m = score_run(ests, truth)
-    atomic_write(out/"metrics.csv", lambda tmp: m.to_csv(tmp, index=False))
-    write_report(out, m, truth, ests, obs, cfg)
+    fs = fine_scales(ests, truth)
+    atomic_write(out/"fine_scales.csv", lambda tmp: fs.to_csv(tmp, index=False))
+    atomic_write(out/"metrics.csv", lambda tmp: m.to_csv(tmp, index=False))   # last: it marks a complete run
+    write_report(out, m, truth, ests, obs, cfg, fs)
     return out
 
 # %% ../nbs/10_experiment.ipynb #7573b361
@@ -541,18 +621,43 @@ def _flat(tab:pd.DataFrame) -> pd.DataFrame:
     "Columns `metric:method` instead of a two-level header (for Markdown)."
     return tab.set_axis([f"{a}:{b}" for a, b in tab.columns], axis=1)
 
-def write_report(out:Path, m:pd.DataFrame, truth, ests, obs, cfg) -> Path:
-    "Figures (maps of the first day, spectra) and `report.md` with the metric table."
+CLAIM1_TEXT = ("Claim 1 (fine scales): diagnostics against the truth at scales below 100 km. *Variance recovered* = 1 − "
+    "small-scale error variance / truth's (the ensemble mean wins this by averaging); *energy / truth's* = small-scale "
+    "variance of the estimate / truth's (1 = the right amount of fine structure); JSD = Jensen-Shannon divergence of the "
+    "PDF from the truth's (0 = the same statistics). *GenDA member*: each member scored alone, averaged.")
+UNET_INPUTS_NOTE = {   # what the regression does with observations it has no input for
+    "swot": "The U-Net has no SWOT input: `regression.predict` bins the SWOT swath pixels into its along-track SSH channel "
+            "(`zos_l3`, averaged per pixel with the nadir data, mask set), a density of SSH data it never saw in training.",
+    "nadir": "Observing system `nadir` has no SST, L4 or wind products: the U-Net gets zeros (masked) in those input channels; "
+             "its and the OI's currents have no Ekman part.",
+}
+
+def _setting(cfg) -> str:
+    "The run's observing system and errors in words."
+    s = f"observing system {cfg.system}{' + SWOT' if cfg.swot else ''}"
+    if cfg.nadirs is not None: s += f" with altimeters {', '.join(cfg.nadirs) or 'none'}"
+    s += f"; errors {cfg.errors}" + (f" × {cfg.error_scale:g}" if cfg.error_scale != 1 else "")
+    for k in ("ssh_noise", "sst_noise"):
+        if getattr(cfg, k) is not None: s += f", {k} {getattr(cfg, k):g}"
+    if cfg.prior_source: s += f"; statistics of {cfg.prior_source}"
+    return s
+
+def write_report(out:Path, m:pd.DataFrame, truth, ests, obs, cfg, fs:pd.DataFrame|None=None) -> Path:
+    "Figures (maps of the first day, spectra) and `report.md` with the metric table and the claim-1 (fine-scale) table `fs`."
     figs = out/"figures"; figs.mkdir(exist_ok=True)
     day = truth.time.values[0]
     _map_figure(truth, ests, obs, day, figs/"maps.png")
     _spectra_figure(truth, ests, figs/"spectra.png")
     tab = metric_table(m)
     lines = [f"# {out.name}: {cfg.source}, {len(truth.time)} days from {str(day)[:10]}", "",
-             f"GenDA: {cfg.method}, {cfg.steps} steps, {cfg.members} members; observing system {cfg.system}"
-             f"{' + SWOT' if cfg.swot else ''}; seed {cfg.seed}.", "",
-             _flat(tab).round(4).to_markdown() if len(tab) else "(no metrics)", "",
-             "![maps](figures/maps.png)", "", "![spectra](figures/spectra.png)", ""]
+             f"GenDA: {cfg.method}, {cfg.steps} steps, {cfg.members} members; {_setting(cfg)}; seed {cfg.seed}.", "",
+             _flat(tab).round(4).to_markdown() if len(tab) else "(no metrics)", ""]
+    if fs is not None and len(fs):
+        lines += ["## Claim 1: fine scales", "", CLAIM1_TEXT, "", claim1_table(fs).round(3).to_markdown(), "",
+                  "All diagnostics: `fine_scales.csv`.", ""]
+    if "unet" in ests:
+        lines += [UNET_INPUTS_NOTE[k] + "\n" for k, on in (("swot", cfg.swot or cfg.system == "swot"), ("nadir", cfg.system == "nadir")) if on]
+    lines += ["![maps](figures/maps.png)", "", "![spectra](figures/spectra.png)", ""]
     return atomic_write(out/"report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
 
 # %% ../nbs/10_experiment.ipynb #6597d5c8
@@ -666,6 +771,113 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     atomic_write(out/"report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
     return out
 
+# %% ../nbs/10_experiment.ipynb #ce2141d7
+TRANSFER_VARS = ("zos", "thetao", "so", "uo", "vo")
+
+def _truth_std(run:Path) -> dict:
+    "Standard deviation of every variable of an OSSE run folder's truth over its days and ocean pixels."
+    with xr.open_dataset(Path(run)/"truth.nc") as t: return {v: float(t[v].std()) for v in t.data_vars}
+
+def transfer_table(sweep:str|Path, # folder of a sweep whose `runs:` are shifts (with its `sweep.yaml`)
+                   reference:str|None=None, # the unshifted run (default: the spec's `reference:`, else "none")
+                   variables=TRANSFER_VARS, # variables scored
+                  ) -> pd.DataFrame:
+    """Claim 2: each estimate's error under every shift, its own error in the unshifted `reference` run and their ratio
+    (> 1: degraded). Metrics: `nrmse` = whole-run RMSE / std of that run's truth, and `jsd_zeta_over_f` (from the runs'
+    fine_scales.csv). Tidy: shift, estimate, metric, variable, value, reference, ratio; shifts in the spec's order."""
+    sweep = Path(sweep)
+    spec = yaml.safe_load((sweep/"sweep.yaml").read_text()) or {} if (sweep/"sweep.yaml").exists() else {}
+    reference = reference or spec.get("reference") or "none"
+    m = gather_metrics(sweep)
+    if m.empty: raise ValueError(f"no completed runs in {sweep}")
+    if reference not in set(m.run): raise ValueError(f"the reference run {reference!r} has no results in {sweep}; runs: {sorted(set(m.run))}")
+    m = m[m.time.isna()] if "time" in m else m
+    rows = []
+    for run, g in m.groupby("run"):
+        sd = _truth_std(sweep/run)
+        for r in g[(g.metric == "rmse") & g.variable.isin(variables)].itertuples():
+            rows.append((run, "genda mean" if r.method == "genda" else r.method, "nrmse", r.variable, r.value/sd[r.variable]))
+    fs = gather_metrics(sweep, "fine_scales.csv")
+    if len(fs):
+        rows += [(r.run, r.estimate, r.metric, r.variable, r.value) for r in fs[fs.metric == "jsd_zeta_over_f"].itertuples()]
+    t = pd.DataFrame(rows, columns=["shift", "estimate", "metric", "variable", "value"])
+    ref = t[t["shift"] == reference].set_index(["estimate", "metric", "variable"]).value
+    t["reference"] = [ref.get(k, np.nan) for k in zip(t.estimate, t.metric, t.variable)]
+    t["ratio"] = t.value/t.reference
+    rank = {s: i for i, s in enumerate(dict.fromkeys([reference] + [r for r, _ in sweep_runs(spec)] if spec else [reference]))}
+    est = {e: i for i, e in enumerate(ESTIMATES)}
+    key = lambda c: c.map(rank).fillna(len(rank)) if c.name == "shift" else c.map(est).fillna(len(est)) if c.name == "estimate" else c
+    t = t.sort_values(["shift", "metric", "variable", "estimate"], key=key, kind="stable", ignore_index=True)
+    t.attrs["reference"] = reference
+    return t
+
+# %% ../nbs/10_experiment.ipynb #57bcba76
+def transfer_summary(t:pd.DataFrame, # `transfer_table` output
+                     metric:str="nrmse", # nrmse | jsd_zeta_over_f
+                     column:str="ratio", # ratio (to the estimate's own unshifted value) | value
+                     variables=("zos", "thetao", "uo", "vo", "uo,vo"), # variables shown (those present)
+                     estimates=("genda member", "genda mean", "oi", "unet"), # estimates shown (those present)
+                    ) -> pd.DataFrame:
+    "A shift × (variable, estimate) table of one metric, shifts in the table's order."
+    s = t[(t.metric == metric) & t.variable.isin(variables) & t.estimate.isin(estimates)]
+    tab = s.pivot_table(index="shift", columns=["variable", "estimate"], values=column, sort=False, observed=True)
+    cols = [(v, e) for v in variables for e in estimates if (v, e) in tab.columns]
+    return tab.reindex(list(dict.fromkeys(s["shift"])))[cols]
+
+def plot_transfer(t:pd.DataFrame, # `transfer_table` output
+                  path:str|Path, # PNG to write
+                  variables=("zos", "thetao", "uo", "vo"), # nrmse panels (those present)
+                 ) -> Path:
+    """Skill against shift: for each variable, every estimate's RMSE / std(truth) (top) and its ratio to the estimate's
+    own unshifted value (bottom, 1 = no degradation); a last column for the JSD of ζ/f."""
+    import matplotlib; import matplotlib.pyplot as plt
+    panels = [("nrmse", v) for v in variables if ((t.metric == "nrmse") & (t.variable == v)).any()]
+    if (t.metric == "jsd_zeta_over_f").any(): panels.append(("jsd_zeta_over_f", "uo,vo"))
+    shifts = list(dict.fromkeys(t["shift"])); x = np.arange(len(shifts))
+    colours = {"genda member": "C0", "genda mean": "C0", "oi": "C1", "unet": "C2"}
+    fig, axs = plt.subplots(2, len(panels), figsize=(3.1*len(panels), 5.6), squeeze=False, sharex=True)
+    seen = {}
+    for j, (mt, v) in enumerate(panels):
+        s = t[(t.metric == mt) & (t.variable == v)]
+        for e in dict.fromkeys(s.estimate):
+            g = s[s.estimate == e].set_index("shift").reindex(shifts)
+            kw = dict(color=colours.get(e, None), ls=":" if e.endswith("member") else "-", marker="o", ms=4, label=e)
+            seen[e] = axs[0, j].plot(x, g.value.values, **kw)[0]; axs[1, j].plot(x, g.ratio.values, **kw)
+        axs[0, j].set_title(f"{v}: RMSE / std(truth)" if mt == "nrmse" else "JSD of ζ/f from truth's", fontsize=9)
+        axs[1, j].axhline(1, color="k", lw=0.8, ls="--")
+        axs[1, j].set_xticks(x, shifts, rotation=40, ha="right", fontsize=8)
+    axs[0, 0].set_ylabel("under the shift"); axs[1, 0].set_ylabel("÷ own unshifted value")
+    fig.legend(handles=list(seen.values()), loc="upper right", ncol=len(seen), fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png")); plt.close(fig)
+    return Path(path)
+
+# %% ../nbs/10_experiment.ipynb #349297a0
+def _md_table(tab:pd.DataFrame, digits:int=2) -> str:
+    tab = tab.set_axis([f"{v} {e}" for v, e in tab.columns], axis=1)
+    return tab.round(digits).to_markdown(missingval="–")
+
+def transfer_report(sweep:str|Path, # folder of a sweep of shifts
+                    reference:str|None=None, # the unshifted run (default: the spec's)
+                   ) -> Path:
+    "Write `transfer.csv`, `figures/transfer.png` and `transfer.md` (ratio and value tables) into the sweep folder; return the Markdown's path."
+    sweep = Path(sweep)
+    t = transfer_table(sweep, reference)
+    atomic_write(sweep/"transfer.csv", lambda tmp: t.to_csv(tmp, index=False))
+    plot_transfer(t, sweep/"figures"/"transfer.png")
+    lines = ["# Claim 2: transfer without retraining", "",
+             f"Every method on the same days under shifts its training never saw; the unshifted run is `{t.attrs['reference']}`. "
+             "Error = whole-run RMSE / std of the run's truth; each ratio divides a method's error under a shift by its own "
+             "unshifted error (> 1: degraded). GenDA = its ensemble mean.", "",
+             "## Error ratio to the method's own unshifted run", "", _md_table(transfer_summary(t, estimates=("genda mean", "oi", "unet"))), "",
+             "## Error (RMSE / std of the truth)", "", _md_table(transfer_summary(t, column="value", estimates=("genda mean", "oi", "unet")), 3), ""]
+    if (t.metric == "jsd_zeta_over_f").any():
+        lines += ["## JSD of ζ/f from the truth's (does the estimate keep the ocean's statistics?)", "",
+                  _md_table(transfer_summary(t, "jsd_zeta_over_f", "value"), 3), ""]
+    lines += ["What the U-Net does with inputs it has no channel for: " + " ".join(UNET_INPUTS_NOTE.values()), "",
+              "![transfer](figures/transfer.png)", ""]
+    return atomic_write(sweep/"transfer.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
+
 # %% ../nbs/10_experiment.ipynb #2d646dea
 import argparse
 
@@ -763,11 +975,35 @@ def channels_figure(norm:xr.Dataset, stats:xr.Dataset, raw:xr.Dataset, day, path
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png")); plt.close(fig)
     return Path(path)
 
+# %% ../nbs/10_experiment.ipynb #21b44af4
+DEMO_CLAIM1 = [r for r in CLAIM1_ROWS if r[2] in ("small_var_explained", "small_var_ratio") and r[1] in ("zos", "uo")
+               or r[2] in ("jsd_zeta_over_f", "jsd_grad")]
+
+def claims_table(run:str|Path, # OSSE run folder (fine_scales.csv, metrics.csv)
+                 shifted:str|Path|None=None, # the same setting re-run on (some of) its days under a shift (metrics.csv)
+                 shift:str="shifted", # the shift in words, for the row labels
+                 variables=("zos", "thetao", "uo", "vo"), # claim-2 rows
+                ) -> pd.DataFrame:
+    """Both claims in one short table, a column per estimate (GenDA member, GenDA mean, OI, U-Net). Claim 1: fine-scale
+    diagnostics of `run`. Claim 2: mean daily RMSE in `shifted` / mean daily RMSE of `run` on the same days (same seed,
+    same members, so only the shift differs)."""
+    run = Path(run)
+    c1 = claim1_table(pd.read_csv(run/"fine_scales.csv"), DEMO_CLAIM1)
+    c1.index = [f"1 {i}" for i in c1.index]
+    if shifted is None: return c1
+    daily = lambda p: (lambda m: m[m.time.notna() & (m.metric == "rmse")])(pd.read_csv(Path(p)/"metrics.csv"))
+    b = daily(shifted); a = daily(run); a = a[a.time.isin(set(b.time))]
+    if a.empty: raise ValueError(f"{shifted} and {run} share no day")
+    ratio = b.groupby(["method", "variable"]).value.mean()/a.groupby(["method", "variable"]).value.mean()
+    c2 = pd.DataFrame({("genda mean" if k == "genda" else k): [ratio.get((k, v), np.nan) for v in variables]
+                       for k in dict.fromkeys(b.method)}, index=[f"2 RMSE {v}: {shift} / as trained" for v in variables])
+    return pd.concat([c1, c2])[[c for c in ESTIMATES if c in c1.columns or c in c2.columns]]
+
 # %% ../nbs/10_experiment.ipynb #aacea88f
 DEMO = dict(days=8, members=16, steps=16, method="mmps")
 
 def demo_main(argv:list|None=None):
-    "`genda demo [--out results/demo] [--days N] [--members M] [--steps S] [--threads T]`: the main job on the embedded default."
+    "`genda demo [--out results/demo] [--days N] [--members M] [--steps S] [--threads T] [--transfer-days D]`: the main job on the embedded default."
     import argparse
     from genda import data
     p = argparse.ArgumentParser(prog="genda demo", description=demo_main.__doc__, formatter_class=_HelpFormatter)
@@ -775,11 +1011,14 @@ def demo_main(argv:list|None=None):
     p.add_argument("--out", default="results/demo", help="folder of the channel figure and of one run folder per setting")
     for k, v in DEMO.items(): p.add_argument(f"--{k}", type=type(v), default=v, help=h[k])
     p.add_argument("--threads", type=int, default=None, help=h["threads"])
+    p.add_argument("--transfer-days", type=int, default=4, help="claim 2: re-run the first D days with every observation error multiplied (0: skip; "
+                   "then the transfer sweep's results are shown if they exist)")
+    p.add_argument("--error-scale", type=float, default=2.5, help="claim 2: factor on the observation errors of the re-run")
     a = p.parse_args(argv)
     set_threads(a.threads)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    print("1/3  demo world and pre-processing (generated on first use, then cached)")
+    print("1/4  demo world and pre-processing (generated on first use, then cached)")
     raw = data.open_source("demo"); norm, stats = data.prepared("demo")
     sp = data.splits("demo")
     summ, spl = data_summary(raw, sp)
@@ -787,17 +1026,35 @@ def demo_main(argv:list|None=None):
     print(summ.to_string(index=False, float_format=lambda x: f"{x:.3g}")); print(spl.to_string(index=False))
     fig = channels_figure(norm, stats, raw, pd.Timestamp(sp["test"].start), out/"channels.png")
     print(f"     figure of every channel: {fig}   ({time.time() - t0:.0f} s)")
-    print(f"2/3  OSSE: {a.days} test days, GenDA {a.method} with {a.members} members and {a.steps} steps, OI, U-Net")
+    print(f"2/4  OSSE: {a.days} test days, GenDA {a.method} with {a.members} members and {a.steps} steps, OI, U-Net")
     t1 = time.time()
     name = f"osse-{a.method}-{a.days}d-{a.members}m-{a.steps}s"  # one folder per setting: re-running resumes, never mixes
-    run = run_osse(RunConfig(days=a.days, members=a.members, steps=a.steps, method=a.method, threads=a.threads, out=str(out/name)))
+    cfg = RunConfig(days=a.days, members=a.members, steps=a.steps, method=a.method, threads=a.threads, out=str(out/name))
+    run = run_osse(cfg)
     m = pd.read_csv(run/"metrics.csv")
     print(f"     done in {time.time() - t1:.0f} s")
-    print("3/3  metrics (GenDA vs OI vs U-Net; rmse in physical units, µ = 1 - RMSE/RMS, λx in degrees)")
+    print("3/4  metrics (GenDA vs OI vs U-Net; rmse in physical units, µ = 1 - RMSE/RMS, λx in degrees)")
     tab = metric_table(m)
     print(tab.round(3).to_string())
+    shifted, td = None, min(a.transfer_days, a.days)
+    if td > 0:
+        print(f"4/4  the study's two claims; claim 2 re-runs the first {td} days with every observation error × {a.error_scale:g}")
+        t2 = time.time()
+        shifted = run_osse(replace(cfg, days=td, error_scale=a.error_scale, out=str(out/f"{name}-errors-x{a.error_scale:g}-{td}d")))
+        print(f"     re-run done in {time.time() - t2:.0f} s")
+    else: print("4/4  the study's two claims")
+    claims = claims_table(run, shifted, f"errors ×{a.error_scale:g}")
+    print("     1 = claim 1, fine scales (< 100 km): variance recovered = 1 - error/truth's; energy = estimate's/truth's (1 = right);")
+    print("       JSD = divergence of the PDF from the truth's (0 = same).  2 = claim 2, transfer: RMSE under the shift / RMSE as trained.")
+    print(claims.round(3).to_string(na_rep="–"))
+    sweep = Path("results/sweep-transfer")
+    if shifted is None and (sweep/"transfer.md").exists():
+        print(f"     claim 2 over every shift (transfer sweep): {sweep/'transfer.md'}")
+        print(transfer_summary(transfer_table(sweep), estimates=("genda mean", "oi", "unet")).round(2).to_string(na_rep="–"))
+    elif shifted is None: print("     claim 2 over every shift: .venv/bin/genda sweep nbs/experiments/transfer_sweep.yaml  (then results/sweep-transfer/transfer.md)")
     print(f"\nreport: {run/'report.md'}   figures: {run/'figures'}   total {time.time() - t0:.0f} s")
     print("next:  .venv/bin/genda dashboard results      # the Panel dashboard on http://127.0.0.1:5006")
+    print("       .venv/bin/genda sweep nbs/experiments/transfer_sweep.yaml   # claim 2 under every shift (transfer.md)")
     print("       make lab                                # the notebooks (nbs/), e.g. nbs/experiments/osse.ipynb")
     return run
 
