@@ -30,6 +30,12 @@ def test_osse_notebook(tmp_path):
     truth = xr.open_dataset(run / "truth.nc")
     land = truth.zos.isel(time=0).isnull()
     assert (g.zos.isel(time=0, member=0).isnull().values == land.values).all()  # NaN exactly where the truth's land is
+    # claim 1: the fine-scale diagnostics of every estimate, in fine_scales.csv and in the report
+    fs = pd.read_csv(run / "fine_scales.csv")
+    assert {"genda member", "genda mean", "oi", "unet"} <= set(fs.estimate)
+    jsd = fs[fs.metric == "jsd_zeta_over_f"].set_index("estimate").value
+    assert ((jsd >= 0) & (jsd <= 1)).all() and len(jsd) == 4
+    assert "## Claim 1: fine scales" in (run / "report.md").read_text()
 
 def test_ose_notebook_scores_only_withheld(tmp_path):
     _papermill(EXP / "ose.ipynb", tmp_path, out=str(tmp_path / "run"), n_drifters=20, baselines=["oi"], **TINY)
@@ -49,6 +55,43 @@ def test_sweep_with_a_failing_run(tmp_path):
     assert "mmps, sda or dps" in (tmp_path / "sweep" / "method=bogus" / "FAILED.txt").read_text()
     tab = pd.read_csv(tmp_path / "sweep" / "sweep_metrics.csv")
     assert set(tab.run) == {"method=mmps"} and "method_param" in tab
+
+def test_shipped_transfer_sweep_is_valid():
+    "The shipped claim-2 spec: every run is a valid RunConfig the papermill notebook can build, the reference is one of them."
+    from genda.experiment import RunConfig, sweep_runs
+    import nbformat
+    spec = yaml.safe_load((EXP / "transfer_sweep.yaml").read_text())
+    runs = dict(sweep_runs(spec))
+    assert spec["reference"] in runs and len(runs) >= 5
+    params_cell = next(c.source for c in nbformat.read(EXP / spec["notebook"], 4).cells if "parameters" in c.metadata.get("tags", []))
+    for rid, p in runs.items():
+        RunConfig.from_dict(p)                                                  # valid parameters
+        assert all(f"\n{k} = " in "\n" + params_cell for k in p), rid           # each one reaches the notebook's RunConfig
+    shifted = [p for rid, p in runs.items() if rid != spec["reference"]]
+    assert any(p.get("error_scale", 1) >= 2 for p in shifted) and any(p.get("swot") for p in shifted)
+    assert any(p.get("source") == "demo_ose" for p in shifted) and any("nadirs" in p or p.get("system", "2017") != "2017" for p in shifted)
+
+def test_transfer_sweep_tiny(tmp_path):
+    "A two-shift sweep on a tiny setting: the error shift reaches the observations, and the transfer report divides each method by itself."
+    spec = {"notebook": str(EXP / "osse.ipynb"), "out": str(tmp_path / "sweep"), "workers": 2, "reference": "none",
+            "base": {**TINY, "start": "2012-07-03", "baselines": ["unet"]},
+            "runs": {"none": {}, "errors_x3": {"error_scale": 3.0}}}
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    r = subprocess.run([str(BIN / "genda"), "sweep", str(tmp_path / "sweep.yaml")], capture_output=True, text=True, timeout=1500)
+    assert r.returncode == 0, r.stderr[-3000:]
+    sw = tmp_path / "sweep"
+    assert set(pd.read_csv(sw / "status.csv").status) == {"ok"}
+    std = {k: float(xr.open_dataset(sw / k / "obs" / "ssh_nadir.nc")["std"].median()) for k in ("none", "errors_x3")}
+    assert abs(std["errors_x3"] / std["none"] - 3) < 1e-6
+    t = pd.read_csv(sw / "transfer.csv")
+    assert list(dict.fromkeys(t["shift"])) == ["none", "errors_x3"]
+    assert {"genda mean", "genda member", "unet"} <= set(t.estimate)
+    assert (t[t["shift"] == "none"].ratio.round(9) == 1).all()
+    m = pd.concat({k: pd.read_csv(sw / k / "metrics.csv") for k in ("none", "errors_x3")}, names=["shift"]).reset_index(0)
+    m = m[m.time.isna() & (m.metric == "rmse") & (m.variable == "zos") & (m.method == "unet")].set_index("shift").value
+    got = t[(t.metric == "nrmse") & (t.variable == "zos") & (t.estimate == "unet")].set_index("shift").ratio
+    assert abs(got["errors_x3"] - m["errors_x3"] / m["none"]) < 1e-9    # same truth: the ratio is the RMSE ratio
+    assert (sw / "figures" / "transfer.png").stat().st_size > 1000 and "| errors_x3" in (sw / "transfer.md").read_text()
 
 def test_torchrun_splits_days(tmp_path):
     out = tmp_path / "run"
