@@ -541,8 +541,8 @@ def _image(a):
 
 class MapPlot:
     """One map panel as a Bokeh figure: image (NaN land in grey), coastline, and for 'obs' the observations of the day.
-    `update(fr)` replaces the image data, colour limits and title in place, so a new date costs a data message, not
-    new plots. A panel with nothing to show (a file not in the run, no observations) is left empty with a message.
+    `update(fr)` replaces the image data, colour limits and title in place, and `set_var` the colour map and unit, so
+    a new date or variable costs a data message, not new plots. A panel with nothing to show (a file not in the run, no observations) is left empty with a message.
 
     The Obs panel draws what the run assimilated: L3 tracks, swaths and clear-sky pixels on top, L4 maps faded
     underneath (`show_l4`), and the withheld validation data as black crosses (`show_validation`), labelled below the map."""
@@ -558,7 +558,7 @@ class MapPlot:
                 ):
         from bokeh.plotting import figure
         from bokeh.models import ColumnDataSource, LinearColorMapper, ColorBar, HoverTool, Range1d, Label, Title
-        self.panel, self.var, self.key = panel, var, panel if panel in ("spread", "error") else var
+        self.panel, self.key = panel, panel if panel in ("spread", "error") else var
         self.show_l4, self.show_validation = show_l4, show_validation
         lat, lon = fr["lat"], fr["lon"]
         x0, y0, x1, y1 = _bounds(lat, lon)
@@ -566,6 +566,7 @@ class MapPlot:
         unit = UNITS.get(var, "")
         obs = panel == "obs"
         self.mapper = LinearColorMapper(palette=_palette(self.key), nan_color=(0, 0, 0, 0) if obs else "#cfc8b8")
+        self.var = var
         self.fig = figure(frame_width=width, frame_height=height, x_range=x_range or Range1d(x0, x1),
                           y_range=y_range or Range1d(y0, y1), tools="pan,wheel_zoom,box_zoom,reset,save",
                           active_scroll="wheel_zoom", x_axis_label="lon", y_axis_label="lat", title="",
@@ -578,10 +579,11 @@ class MapPlot:
             self.fig.image(image=_image(np.where(land, 1.0, np.nan)), color_mapper=lm, **{k: v[0] for k, v in geo.items()})
         self.src = ColumnDataSource(dict(image=empty(), **geo))   # the field; for 'obs' the L4 map
         self.img = self.fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.src, color_mapper=self.mapper)
-        self.fig.add_tools(HoverTool(renderers=[self.img], tooltips=[("lon", "$x{0.00}"), ("lat", "$y{0.00}"),
-                                                                     (f"{self.key} [{unit}]", "@image{0.0000}")]))
+        self.hover = HoverTool(renderers=[self.img])
+        self.fig.add_tools(self.hover)
         self.colorbar = ColorBar(color_mapper=self.mapper, title=unit, width=8)
         self.fig.add_layout(self.colorbar, "right")
+        self.set_var(var)
         if obs:  # assimilated L3 grid (clear-sky SST) and points (tracks, swaths) on top; withheld data as crosses
             self.grid = ColumnDataSource(dict(image=empty(), **geo))
             self.fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.grid, color_mapper=self.mapper)
@@ -599,6 +601,15 @@ class MapPlot:
                            text_font_size="11pt", text_color="#555555", visible=False)
         self.fig.add_layout(self.label)
         self.update(fr)
+
+    def set_var(self, var:str):
+        "Show another variable in the same figure: its colour map, unit and hover label (then `update` the data)."
+        self.var, self.key = var, self.panel if self.panel in ("spread", "error") else var
+        unit = UNITS.get(var, "")
+        self.mapper.palette = _palette(self.key)
+        self.colorbar.title = unit
+        self.hover.tooltips = [("lon", "$x{0.00}"), ("lat", "$y{0.00}"), (f"{self.key} [{unit}]", "@image{0.0000}")]
+        return self
 
     def _empty(self, message):
         "Nothing to draw: no image, colour bar or coastline; `message` in the middle."
@@ -675,7 +686,14 @@ class SpectraPlot:
             self.lines[k] = ColumnDataSource(dict(k=[], psd=[]))
             self.fig.line("k", "psd", source=self.lines[k], color=color, line_width=lw, legend_label=label)
         self.fig.legend.location = "bottom_left"; self.fig.legend.background_fill_alpha = 0.6
-        self.update(fr)
+        self.set_var(var); self.update(fr)
+
+    def set_var(self, var:str):
+        "Label the plot for another variable (then `update` the data)."
+        self.var = var
+        self.fig.title.text = f"Isotropic spectra of {var} (one land mask for all)"
+        self.fig.yaxis.axis_label = f"PSD [({UNITS.get(var, '')})² km]"
+        return self
 
     @staticmethod
     def _ok(kE):
@@ -834,7 +852,7 @@ class Dashboard:
 
     def _plots(self):
         """The plots of the current variable. Maps and spectra are Bokeh figures whose data follow the date and member
-        in place (`_refresh`); a new variable rebuilds them (new colour bars, units, axis ranges). Maps wrap to the
+        in place (`_refresh`, `_new_var`); only a new run rebuilds them. Maps wrap to the
         width of the window (4 columns on a wide screen, 3 on a 1366 px laptop, fewer in a notebook)."""
         import panel as pn
         from bokeh.models import Range1d
@@ -849,12 +867,35 @@ class Dashboard:
         self.maps_pane = pn.FlexBox(*self.map_panes, flex_wrap="wrap", sizing_mode="stretch_width")
         self.spectra = self._safe(lambda: SpectraPlot(fr, var), "the spectra")
         self.spec_pane = pn.pane.Bokeh(self.spectra.fig) if self.spectra is not None else pn.pane.Markdown("")
-        m = metrics_panel(self.mdf, var)
-        self.metrics_pane = pn.Column(*[pn.pane.HoloViews(p, linked_axes=False)
-                                        for p in (m.values() if isinstance(m, hv.Layout) else [m])])
-        self.table_pane = pn.pane.DataFrame(metrics_table(self.mdf, var).round(4))
+        self.metrics_pane = pn.Column(*self._metric_plots(var))
+        from bokeh.models import Div
+        self.table_div = Div(text=self._table(var), css_classes=["genda-table"])   # Div: an update sends its text only
+        self.table_pane = pn.pane.Bokeh(self.table_div)
         return [self.maps_pane, pn.FlexBox(self.spec_pane, pn.Column(self.metrics_pane, self.table_pane),
                                            flex_wrap="wrap", sizing_mode="stretch_width")]
+
+    def _metric_plots(self, var):
+        import panel as pn
+        hv, m = _hv(), metrics_panel(self.mdf, var)
+        return [pn.pane.HoloViews(p, linked_axes=False) for p in (m.values() if isinstance(m, hv.Layout) else [m])]
+
+    def _table(self, var) -> str:
+        "The run's metric totals of `var` as HTML: one row per metric, one column per method (narrow enough for a laptop)."
+        tb = metrics_table(self.mdf, var)
+        if tb.empty: return f"<i>no metric totals of {var}</i>"
+        tb = tb.droplevel("variable").T
+        tb.columns.name, tb.index.name = None, f"{var} (run totals)"
+        return tb.to_html(float_format=lambda v: f"{v:.4g}", na_rep="–", border=0)
+
+    def _new_var(self):
+        """Show another variable in the existing figures (colour maps, units, data: no new Bokeh models, which cost most
+        of a variable change in the browser); only the metric plots and table are replaced."""
+        var, fr = self.var_w.value, self.frame()
+        for p, mp in self.maps.items():
+            if mp is not None: self._safe(lambda: mp.set_var(var).update(fr), f"the {p} map")
+        if self.spectra is not None: self._safe(lambda: self.spectra.set_var(var).update(fr), "the spectra")
+        self.metrics_pane[:] = self._metric_plots(var)
+        self.table_div.text = self._table(var)
 
     # -- callbacks -----------------------------------------------------------------------------------------------
     def _set(self, key, event):
@@ -862,12 +903,12 @@ class Dashboard:
         import panel as pn
         self._t0 = time.perf_counter()
         doc = pn.state.curdoc
-        # a new variable adds models: one freeze makes bokeh re-index the document once. A date or member only
-        # changes data, so no freeze (its re-indexing of every model was most of the cost of a date switch)
+        # a new variable adds the models of its metric plots: one freeze makes bokeh re-index the document once. A date
+        # or member only changes data, so no freeze (its re-indexing of every model was most of the cost of a date switch)
         rebuild = key == "var" and doc is not None and hasattr(doc, "models")
         freeze = doc.models.freeze() if rebuild else contextlib.nullcontext()
         with pn.io.hold(), freeze:
-            if key == "var": self.plots[:] = self._plots()
+            if key == "var": self._new_var()
             else: self._refresh(key)
             self._done(event)
 

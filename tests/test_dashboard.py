@@ -565,7 +565,7 @@ def test_notebook_display_and_updates_use_no_cdn(results, tmp_path):
         assert msgs, f"{step}: no message reached the notebook"
         found = sorted({u for m in msgs for u in CDN.findall(m)})
         assert not found, (step, found)
-    assert any("stylesheets" in m for m in rec["steps"]["variable"])   # new components came, with inline CSS only
+    assert any('"palette"' in m for m in rec["steps"]["variable"])      # the maps took the new variable's colours
 
 
 NOTEBOOK_PAGE = r'''
