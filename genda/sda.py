@@ -11,8 +11,9 @@ from tqdm.auto import tqdm
 from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, predictor_step
 
 # %% auto #0
-__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov', 'noise_grid',
-           'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample', 'assimilate', 'twin_check']
+__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'DEFAULT_WHITEN', 'GUIDANCE', 'vp_cos_tmax', 'clamped',
+           'tweedie_cov', 'noise_grid', 'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample',
+           'assimilate', 'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -112,7 +113,7 @@ def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
     return u.to(out), n
 
 # %% ../nbs/06_sda.ipynb #46c19ce1
-DEFAULT_SOLVER, DEFAULT_ITERS, DEFAULT_TOL = "gmres", 10, 1e-2  # MMPS defaults, chosen by the measurements below
+DEFAULT_SOLVER, DEFAULT_ITERS, DEFAULT_TOL, DEFAULT_WHITEN = "gmres", 10, 1e-2, False  # MMPS defaults, chosen by the measurements below
 
 def _lin(A, x0):  # w -> A'(x0) w (the operator's Jacobian at x0), forward mode with a double-vjp fallback
     fwd = [True]
@@ -175,17 +176,20 @@ class MMPS(Guidance):
                  solver: str = DEFAULT_SOLVER,  # "cg" (float64, per-member stops) | "gmres" (float64, minimal residual)
                  tol: float = DEFAULT_TOL,  # relative residual at which a solve stops
                  warm: bool = True,  # start each solve from the previous step's solution (one trajectory per instance)
+                 whiten: bool = DEFAULT_WHITEN,  # solve the system scaled by the observation errors (residuals in units of std)
                  amp: torch.dtype | None = torch.bfloat16):
         super().__init__(D, A, y, std, amp)
         if solver not in ("cg", "gmres"): raise ValueError(f"unknown solver {solver!r} (cg, gmres)")
-        self.iters, self.solver, self.tol, self.warm, self.u = iters, solver, tol, warm, None
+        self.iters, self.solver, self.tol, self.warm, self.whiten, self.u = iters, solver, tol, warm, whiten, None
 
     def guide(self, z, xh, yh, r, y, std, s):
         Al = _lin(self.A, xh.detach()); s2, var = s * s, std ** 2
         def vjp(v, keep=True):
             self.vjp += 1
             return torch.autograd.grad(yh, z, v, retain_graph=keep)[0]
-        matvec = lambda v: var * v + s2 * Al(vjp(v))
+        w = std.reciprocal() if self.whiten else torch.ones_like(std)  # u = w ũ, (I·w²var + w s²AJAᵀ w) ũ = w r
+        matvec = lambda v: w * (var * (w * v) + s2 * Al(vjp(w * v)))
+        r = w * r
         solve = cg if self.solver == "cg" else gmres
         if self.warm and self.u is not None and self.u.shape == r.shape:  # solve for the change of u (one product more)
             r0 = r - matvec(self.u)
@@ -194,7 +198,7 @@ class MMPS(Guidance):
         else:
             u = solve(matvec, r, self.iters, self.tol)[0]
         self.u = u.detach()
-        return xh.detach() + s2 * vjp(u, False)
+        return xh.detach() + s2 * vjp(w * u, False)
 
 class SDA(Guidance):
     "Score-based data assimilation's likelihood (Rozet & Louppe 2023): Σ_y + γ s² I."
@@ -246,7 +250,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            shape,  # state shape, e.g. (7, 64, 64)
            members: int = 16,  # ensemble size
            method: str = "mmps",  # "mmps" | "sda" | "dps"
-           steps: int | None = None,  # sampler steps (default: 32 mmps, 256 sda, 1000 dps)
+           steps: int | None = None,  # sampler steps (default: 24 mmps, 256 sda, 1000 dps)
            grid: str | None = None,  # "vpcos" | "logsnr" | "edm" (default: vpcos for sda/dps, logsnr for mmps)
            predictor: str | None = None,  # "ddim" | "heun" | "multistep" (default: ddim for sda/dps, multistep for mmps)
            corrections: int = 0,  # Langevin corrector steps after each predictor step
@@ -256,6 +260,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            solver: str = DEFAULT_SOLVER,  # MMPS: "cg" | "gmres" (both float64 on the observation space)
            tol: float = DEFAULT_TOL,  # MMPS: relative residual at which a solve stops
            warm: bool = True,  # MMPS: start each solve from the previous step's solution
+           whiten: bool = DEFAULT_WHITEN,  # MMPS: solve with residuals in units of the observation errors
            zeta: float = 1.0,  # DPS step scale
            sigma_max: float | None = 80.,  # cap on sigma/alpha fed to D (EDM range); None: the reference's 1e3
            sigma_min: float | None = None,  # last noise level (grid default)
@@ -273,10 +278,10 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
     device = torch.device(device) if device is not None else torch.as_tensor(y).device
     shape = tuple(shape)
     y = torch.as_tensor(y, dtype=dtype, device=device); std = torch.as_tensor(std, dtype=dtype, device=device)
-    steps = steps or {"mmps": 32, "sda": 256, "dps": 1000}.get(method, 32)
+    steps = steps or {"mmps": 24, "sda": 256, "dps": 1000}.get(method, 24)
     grid = grid or ("logsnr" if method == "mmps" else "vpcos")
     predictor = predictor or ("multistep" if method == "mmps" else "ddim")
-    opts = {"mmps": dict(iters=cg_iters, solver=solver, tol=tol, warm=warm), "sda": dict(gamma=gamma), "dps": dict(zeta=zeta)}.get(method, {})
+    opts = {"mmps": dict(iters=cg_iters, solver=solver, tol=tol, warm=warm, whiten=whiten), "sda": dict(gamma=gamma), "dps": dict(zeta=zeta)}.get(method, {})
     levels = noise_grid(grid, steps, sigma_max=sigma_max, sigma_min=sigma_min).tolist()
     chunk = chunk or members
     t0 = time.perf_counter(); outs = []; nfe = nvjp = 0
