@@ -543,7 +543,9 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
             ests["oi"] = oi; save_nc(oi.assign_attrs(method="oi"), out/"oi.nc")
     if "unet" in cfg.baselines:
         from genda import regression
-        un = regression.predict(regression.load_regression(cfg.regression), obs, win, stats, days)  # with uo, vo
+        model = regression.load_regression(cfg.regression)
+        un = regression.predict(model, obs, win, stats, days)  # with uo, vo
+        un.attrs["trained_errors"] = str(model.meta.get("errors", "study"))   # checkpoints from before the presets used the study errors
         if winds is None: un = _with_currents(un.drop_vars(["uo", "vo"], errors="ignore"), stats)   # NaN winds: no Ekman part, as the OI
         ests["unet"] = un; save_nc(un.assign_attrs(method="unet"), out/"unet.nc")
     m = score_run(ests, truth)
@@ -656,6 +658,7 @@ def write_report(out:Path, m:pd.DataFrame, truth, ests, obs, cfg, fs:pd.DataFram
         lines += ["## Claim 1: fine scales", "", CLAIM1_TEXT, "", claim1_table(fs).round(3).to_markdown(), "",
                   "All diagnostics: `fine_scales.csv`.", ""]
     if "unet" in ests:
+        lines += [f"U-Net trained with the {ests['unet'].attrs.get('trained_errors', '?')} observation errors.", ""]
         lines += [UNET_INPUTS_NOTE[k] + "\n" for k, on in (("swot", cfg.swot or cfg.system == "swot"), ("nadir", cfg.system == "nadir")) if on]
     lines += ["![maps](figures/maps.png)", "", "![spectra](figures/spectra.png)", ""]
     return atomic_write(out/"report.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
@@ -874,6 +877,9 @@ def transfer_report(sweep:str|Path, # folder of a sweep of shifts
     if (t.metric == "jsd_zeta_over_f").any():
         lines += ["## JSD of ζ/f from the truth's (does the estimate keep the ocean's statistics?)", "",
                   _md_table(transfer_summary(t, "jsd_zeta_over_f", "value"), 3), ""]
+    un = sweep/t.attrs["reference"]/"unet.nc"
+    if un.exists():
+        with xr.open_dataset(un) as u: lines += [f"The U-Net was trained with the {u.attrs.get('trained_errors', '?')} observation errors.", ""]
     lines += ["What the U-Net does with inputs it has no channel for: " + " ".join(UNET_INPUTS_NOTE.values()), "",
               "![transfer](figures/transfer.png)", ""]
     return atomic_write(sweep/"transfer.md", lambda tmp: Path(tmp).write_text("\n".join(lines)))
@@ -1047,14 +1053,14 @@ def demo_main(argv:list|None=None):
     print("     1 = claim 1, fine scales (< 100 km): variance recovered = 1 - error/truth's; energy = estimate's/truth's (1 = right);")
     print("       JSD = divergence of the PDF from the truth's (0 = same).  2 = claim 2, transfer: RMSE under the shift / RMSE as trained.")
     print(claims.round(3).to_string(na_rep="–"))
-    sweep = Path("results/sweep-transfer")
-    if shifted is None and (sweep/"transfer.md").exists():
-        print(f"     claim 2 over every shift (transfer sweep): {sweep/'transfer.md'}")
-        print(transfer_summary(transfer_table(sweep), estimates=("genda mean", "oi", "unet")).round(2).to_string(na_rep="–"))
-    elif shifted is None: print("     claim 2 over every shift: .venv/bin/genda sweep nbs/experiments/transfer_sweep.yaml  (then results/sweep-transfer/transfer.md)")
+    sweep = Path("results/sweep-transfer")   # the shipped transfer sweep's folder
+    if (sweep/"transfer.md").exists():
+        if shifted is None:
+            print(transfer_summary(transfer_table(sweep), estimates=("genda mean", "oi", "unet")).round(2).to_string(na_rep="–"))
+        print(f"     claim 2 under every shift (transfer sweep): {sweep/'transfer.md'}")
+    else: print("     claim 2 under every shift: .venv/bin/genda sweep nbs/experiments/transfer_sweep.yaml  (writes results/sweep-transfer/transfer.md)")
     print(f"\nreport: {run/'report.md'}   figures: {run/'figures'}   total {time.time() - t0:.0f} s")
     print("next:  .venv/bin/genda dashboard results      # the Panel dashboard on http://127.0.0.1:5006")
-    print("       .venv/bin/genda sweep nbs/experiments/transfer_sweep.yaml   # claim 2 under every shift (transfer.md)")
     print("       make lab                                # the notebooks (nbs/), e.g. nbs/experiments/osse.ipynb")
     return run
 
