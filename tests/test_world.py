@@ -1,5 +1,5 @@
 """pytest checks of genda.world on tiny worlds (seconds): schema, land mask, determinism per seed, cache, CLI."""
-import numpy as np, xarray as xr, pytest
+import numpy as np, pandas as pd, xarray as xr, pytest
 from genda import world
 
 SMALL = dict(nx=16, days=4, spinup_days=4)
@@ -42,3 +42,67 @@ def test_cache_and_cli(tmp_path):
     xr.testing.assert_identical(a.load(), b.load())
     out = world.main(["--nx", "16", "--days", "2", "--set", "spinup_days=2", "--out", str(tmp_path / "w.nc")])
     assert xr.open_dataset(out).sizes["time"] == 2
+
+# ---- world v3 (opt-in) and the Gulf Stream metrics
+
+def test_v2_unchanged_by_v3_fields():
+    "The default (v2) config resolves to the values the shipped models were trained on; v3-only fields stay out of its key."
+    c = world.WorldConfig()
+    assert c.version == 2 and c.resolved().jet_speed == 1.3 and c.resolved().sst_front == 5.0
+    assert world.config_key(c) == world.config_key(world.WorldConfig(jet_speed=1.3, sst_season=3.0))
+    assert world.config_key(c) == world.config_key(world.WorldConfig(jet_restore_days=5.0))  # ignored by v2
+    assert world.config_key(c) == "8f4345ed57b4"  # the cached demo world every shipped model was trained on
+    d = world.config_dict(c)
+    assert not set(world.V3_FIELDS) & set(d) and d["jet_speed"] == 1.3
+    v3 = world.WorldConfig(version=3)
+    assert world.config_key(v3) != world.config_key(c) and world.config_dict(v3)["version"] == 3
+    assert world.config_key(v3) != world.config_key(world.WorldConfig(version=3, jet_restore_days=5.0))
+    with pytest.raises(ValueError, match="unknown world version"): world.WorldConfig(version=9).resolved()
+
+def test_v3_world_differs_and_is_deterministic():
+    a = world.make_world(**SMALL, version=3)
+    b = world.make_world(**SMALL, version=3)
+    xr.testing.assert_identical(a, b)
+    assert a.attrs["source"].startswith("genda.world v3") and '"version": 3' in a.attrs["params"]
+    assert not np.allclose(a.zos.fillna(0), world.make_world(**SMALL).zos.fillna(0))
+    assert list(a.data_vars) == ["zos", "thetao", "so", "uo", "vo", "uas", "vas"]
+
+def test_v3_steric_and_seasonal_cycle():
+    "v3 adds a uniform steric SSH cycle and a seasonal SST cycle: summer minus winter box means have the right sign and size."
+    kw = dict(nx=16, spinup_days=2, version=3)
+    w = world.make_world(**kw, start="2010-02-15", days=1); s = world.make_world(**kw, start="2010-08-25", days=1)
+    c = world.WorldConfig(**kw).resolved()
+    dz = float(s.zos.mean() - w.zos.mean()); dT = float(s.thetao.mean() - w.thetao.mean())
+    assert 0.5 * world.ALPHA_T * c.steric_depth * c.sst_season < dz / 2 < 3 * world.ALPHA_T * c.steric_depth * c.sst_season
+    assert 0.6 * c.sst_season < dT / 2 < 1.6 * c.sst_season
+
+def _analytic_world(days=730, ny=64, nx=64, w_km=40.0, drop=8.0, season=5.0, shift_km=0.0):
+    "A meandering geostrophic jet with an SST front `shift_km` north of it: known answers for world_metrics."
+    lat = 38 + (np.arange(ny) - ny / 2) * 0.15; lon = -60 + (np.arange(nx) - nx / 2) * 0.15
+    t = pd.date_range("2010-01-01", periods=days)
+    x = np.arange(nx)[None, None, :]; tt = np.arange(days)[:, None, None]
+    yc = 38 + 0.8 * np.sin(2 * np.pi * (x / 32 - tt / 40))            # meandering axis (deg)
+    y = lat[None, :, None]
+    zos = -0.6 * np.tanh((y - yc) * 111.2 / w_km)                       # SSH step across the jet
+    u, v = world.geostrophic_fd(zos, lat, lon)
+    T = 20 - drop / 2 * np.tanh((y - yc - shift_km / 111.2) * 111.2 / 25) + season * np.cos(2 * np.pi * (tt - 235) / 365.25)
+    T = T + 0 * zos
+    da = lambda a: (("time", "latitude", "longitude"), a.astype(np.float32))
+    return xr.Dataset(dict(zos=da(zos), thetao=da(T), uo=da(u), vo=da(v)),
+                      coords=dict(time=t, latitude=lat, longitude=lon))
+
+
+def test_world_metrics_known_answers():
+    ds = _analytic_world()
+    m = world.world_metrics(ds, test=("2011-07-01", "2011-12-31"))
+    assert m["front_offset"] <= 17  # front on the core (one pixel of meander discretisation at most)
+    assert m["geo_r2"] > 0.999      # currents are exactly geostrophic
+    expect = 8 * np.tanh(75 / 25)  # SST drop across +-75 km of the core
+    assert abs(m["sst_drop_winter"] - expect) < 0.6 and abs(m["sst_drop_summer"] - expect) < 0.6
+    assert 4.7 < m["sst_season_half_range"] < 5.05   # monthly means of a 5 degC cosine
+    assert abs(m["jet_axis_lat"] - 38) <= 0.8 and m["eke_interannual"] < 0.05 and abs(m["eke_test_ratio"] - 1) < 0.1
+    off = world.world_metrics(_analytic_world(days=365, shift_km=60.0))
+    assert 45 <= off["front_offset"] <= 75       # a front 60 km north of the core is found there
+    tab = world.targets_table({"a": m, "b": off})
+    assert list(tab.index) == list(world.WORLD_TARGETS) and tab.loc["geo_r2", "a met"] == "yes"
+    assert tab.loc["front_offset", "b met"] == "no"
