@@ -254,7 +254,7 @@ class RunConfig:
     baselines:tuple = ("oi", "unet") # baselines to run
     prior:str|None = None # prior checkpoint (default: the shipped demo prior)
     regression:str|None = None # U-Net regression checkpoint (default: the shipped demo model)
-    prior_source:str|None = None # source whose statistics normalise the state for GenDA, OI and the U-Net (None: `source`); the prior's training source (demo) when the truth is a world the methods never saw
+    prior_source:str|None = None # source whose statistics normalise the state for GenDA, OI and the U-Net (None: an OSSE's `source`; an OSE's catalog `prior_source`, else demo); set it to the prior's training source (demo) for an OSSE in a world the methods never saw
     window:int = 5 # days of observations either side of a day the OI uses
     out:str = "results/osse" # run folder
 
@@ -699,7 +699,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
             obs_dir:str|None=None, # folder of a real observation set (genda.observe readers); None: simulate from `source`
             drifters:str|None=None, # drifter table (Copernicus in-situ layout); None: simulate drifters in the source world
             n_drifters:int=40, # simulated drifters (analog only)
-            prior_source:str|None=None, # source the prior was trained on, whose statistics normalise the state (default: demo, or the observation entry's `prior_source`)
+            prior_source:str|None=None, # source the prior was trained on, whose statistics normalise the state (default: `cfg.prior_source`, the observation entry's `prior_source`, else demo)
             **kw, # overrides of `cfg` fields
            ) -> Path:
     "Run an OSE into `cfg.out`, scored only on withheld observations (along-track SSH, drifters)."
@@ -713,7 +713,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     entry = data._entry(cfg.source)[0] if real else {}
     if real and not obs_dir: observe.obs_files(cfg.source)   # fail fast, naming the files to set or fetch
     if not real: _check_system(cfg)
-    prior_source = prior_source or entry.get("prior_source", "demo")
+    prior_source = prior_source or cfg.prior_source or entry.get("prior_source", "demo")
     rank, _ = _distributed()
     if rank == 0: data.prepared(prior_source)   # pre-process once, before other processes open the cache
     _barrier()
@@ -933,9 +933,8 @@ def ose_main(argv:list|None=None):
     p, h = _run_parser("genda ose", source="demo_ose", out="results/ose"), _helps(run_ose)
     p.add_argument("--obs-dir", default=None, help=h["obs_dir"]); p.add_argument("--drifters", default=None, help=h["drifters"])
     p.add_argument("--n-drifters", type=int, default=40, help=h["n_drifters"])
-    p.add_argument("--prior-source", default=None, help=h["prior_source"])
     a = vars(p.parse_args(argv))
-    extra = {k: a.pop(k) for k in ("obs_dir", "drifters", "n_drifters", "prior_source")}
+    extra = {k: a.pop(k) for k in ("obs_dir", "drifters", "n_drifters")}   # --prior-source is RunConfig's
     out = run_ose(RunConfig.from_dict(a), **extra); _print_report(out)
 
 def sweep_main(argv:list|None=None):
