@@ -19,3 +19,21 @@ def test_demo_model_loads_and_predicts():
     for v in reg.REG_OUTPUTS:
         assert np.isfinite(out[v].values[:, ocean]).all() and np.isnan(out[v].values[:, ~ocean]).all()
     assert out.thetao.attrs["units"] == "degC" and 5 < float(out.thetao.mean()) < 35
+
+def test_demo_model_trained_on_the_osse_default_errors():
+    "The shipped baseline saw training inputs with the observation errors the OSSEs simulate by default."
+    from genda.experiment import RunConfig
+    from genda.observe import ERROR_PRESETS
+    m = reg.load_regression()
+    assert m.meta.get("errors") == RunConfig().errors == reg.REG_CONFIGS["demo"]["errors"], m.meta.get("errors")
+    assert m.meta["errors"] in ERROR_PRESETS and m.meta["torch_threads"] >= 1
+
+def test_train_regression_errors_flag(tmp_path):
+    "`genda train-regression --errors study` simulates its observations with the study preset and records it."
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert reg.main(["--config", "tiny", "--steps", "2", "--errors", "study", "--out", str(tmp_path / "t.pt"), "--report", str(tmp_path)]) == 0
+    assert reg.load_regression(tmp_path / "t.pt").meta["errors"] == "study"
+    import pytest
+    with pytest.raises(SystemExit): reg.main(["--config", "tiny", "--errors", "nonsense"])
