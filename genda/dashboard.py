@@ -4,10 +4,11 @@
 
 # %% auto #0
 __all__ = ['VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING', 'METHODS', 'RUN_FILES', 'SUMMARY_SUFFIXES', 'PANELS',
-           'TITLES', 'SPECTRA_LINES', 'cmap', 'make_example_run', 'find_runs', 'Run', 'resume_command', 'frame',
-           'isotropic_spectrum', 'masked_spectra', 'coastline', 'MapPlot', 'SpectraPlot', 'read_metrics',
-           'metrics_panel', 'metrics_table', 'Dashboard', 'offline_notebook', 'app', 'free_port', 'check_results',
-           'serve', 'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables', 'plot_run', 'plot_main']
+           'TITLES', 'SPECTRA_LINES', 'METHOD_COLORS', 'cmap', 'make_example_run', 'find_runs', 'Run', 'resume_command',
+           'frame', 'isotropic_spectrum', 'masked_spectra', 'coastline', 'MapPlot', 'SpectraPlot', 'read_metrics',
+           'metrics_panel', 'metrics_table', 'MetricsPlot', 'Dashboard', 'offline_notebook', 'app', 'free_port',
+           'check_results', 'serve', 'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables',
+           'plot_run', 'plot_main']
 
 # %% ../nbs/11_dashboard.ipynb #0b40a927
 import argparse, contextlib, io, os, shlex, socket, sys, tempfile, time
@@ -746,6 +747,50 @@ def metrics_table(df:pd.DataFrame, # from `read_metrics`
     if tot.empty: return pd.DataFrame()
     return tot.pivot_table(index=["variable", "method"], columns="metric", values="value", aggfunc="mean")
 
+# %% ../nbs/11_dashboard.ipynb #3e7c0a01
+METHOD_COLORS = dict(genda="#1f77b4", oi="#ff7f0e", unet="#2ca02c")
+
+class MetricsPlot:
+    """The per-day metric series of a run as Bokeh figures (one per metric, one line per method); `set_var` shows
+    another variable's series in the same figures (figures of metrics the variable lacks are hidden)."""
+    def __init__(self, df:pd.DataFrame, # from `read_metrics`
+                 var:str, # variable shown
+                 width:int=420, # frame width
+                ):
+        from bokeh.plotting import figure
+        from bokeh.models import ColumnDataSource
+        self.df = df[df.time.notna()]
+        metrics, methods = list(dict.fromkeys(self.df.metric)) or ["none"], list(dict.fromkeys(self.df.method))
+        self.figs, self.src, self.lines = {}, {}, {}
+        for m in metrics:
+            f = figure(x_axis_type="datetime", frame_width=width, frame_height=170, tools="pan,wheel_zoom,box_zoom,reset,save",
+                       css_classes=["genda-metric"])
+            for i, meth in enumerate(methods):
+                self.src[m, meth] = src = ColumnDataSource(dict(time=[], value=[]))
+                color = METHOD_COLORS.get(meth, ["#9467bd", "#8c564b", "#e377c2"][i % 3])
+                self.lines[m, meth] = f.line("time", "value", source=src, color=color, line_width=2, legend_label=meth)
+            if methods: f.legend.location = "top_left"; f.legend.background_fill_alpha = 0.6
+            self.figs[m] = f
+        self.set_var(var)
+
+    def set_var(self, var:str):
+        d = self.df[self.df.variable == var]
+        shown = 0
+        for m, f in self.figs.items():
+            dm = d[d.metric == m]
+            f.visible = not dm.empty
+            shown += not dm.empty
+            f.title.text = f"{m} of {var}"
+            f.yaxis.axis_label = "CRPS" if m == "crps" else f"{m} [{UNITS.get(var, '')}]"
+            for (mm, meth), src in self.src.items():
+                if mm != m: continue
+                dd = dm[dm.method == meth].sort_values("time")
+                src.data = dict(time=dd.time.to_numpy(), value=dd.value.to_numpy("float64"))
+                self.lines[m, meth].visible = not dd.empty
+        if not shown:  # one empty figure says so
+            f = next(iter(self.figs.values())); f.visible = True; f.title.text = f"No per-day metrics of {var}"
+        return self
+
 # %% ../nbs/11_dashboard.ipynb #a564e2ea
 def _message(text, kind="warning"):
     "An alert that fits its column: as wide as the page allows, long paths and commands wrapped."
@@ -856,7 +901,7 @@ class Dashboard:
         width of the window (4 columns on a wide screen, 3 on a 1366 px laptop, fewer in a notebook)."""
         import panel as pn
         from bokeh.models import Range1d
-        hv, var, fr = _hv(), self.var_w.value, self.frame()
+        var, fr = self.var_w.value, self.frame()
         x0, y0, x1, y1 = _bounds(self.lat, self.lon)
         xr_, yr_ = Range1d(x0, x1), Range1d(y0, y1)            # shared by all maps: linked zoom and pan
         self.maps = {p: self._safe(lambda p=p: MapPlot(fr, p, var, self.coast, self.width, xr_, yr_, land=self.land,
@@ -867,17 +912,13 @@ class Dashboard:
         self.maps_pane = pn.FlexBox(*self.map_panes, flex_wrap="wrap", sizing_mode="stretch_width")
         self.spectra = self._safe(lambda: SpectraPlot(fr, var), "the spectra")
         self.spec_pane = pn.pane.Bokeh(self.spectra.fig) if self.spectra is not None else pn.pane.Markdown("")
-        self.metrics_pane = pn.Column(*self._metric_plots(var))
+        self.metrics = self._safe(lambda: MetricsPlot(self.mdf, var), "the metrics")
+        self.metrics_pane = pn.Column(*([pn.pane.Bokeh(f) for f in self.metrics.figs.values()] if self.metrics else []))
         from bokeh.models import Div
         self.table_div = Div(text=self._table(var), css_classes=["genda-table"])   # Div: an update sends its text only
         self.table_pane = pn.pane.Bokeh(self.table_div)
         return [self.maps_pane, pn.FlexBox(self.spec_pane, pn.Column(self.metrics_pane, self.table_pane),
                                            flex_wrap="wrap", sizing_mode="stretch_width")]
-
-    def _metric_plots(self, var):
-        import panel as pn
-        hv, m = _hv(), metrics_panel(self.mdf, var)
-        return [pn.pane.HoloViews(p, linked_axes=False) for p in (m.values() if isinstance(m, hv.Layout) else [m])]
 
     def _table(self, var) -> str:
         "The run's metric totals of `var` as HTML: one row per metric, one column per method (narrow enough for a laptop)."
@@ -888,13 +929,13 @@ class Dashboard:
         return tb.to_html(float_format=lambda v: f"{v:.4g}", na_rep="–", border=0)
 
     def _new_var(self):
-        """Show another variable in the existing figures (colour maps, units, data: no new Bokeh models, which cost most
-        of a variable change in the browser); only the metric plots and table are replaced."""
+        """Show another variable in the existing figures: colour maps, units, data. No new Bokeh model is made (new
+        figures cost most of a variable change in the browser, and in a notebook they came with CDN stylesheets)."""
         var, fr = self.var_w.value, self.frame()
         for p, mp in self.maps.items():
             if mp is not None: self._safe(lambda: mp.set_var(var).update(fr), f"the {p} map")
         if self.spectra is not None: self._safe(lambda: self.spectra.set_var(var).update(fr), "the spectra")
-        self.metrics_pane[:] = self._metric_plots(var)
+        if self.metrics is not None: self._safe(lambda: self.metrics.set_var(var), "the metrics")
         self.table_div.text = self._table(var)
 
     # -- callbacks -----------------------------------------------------------------------------------------------
@@ -902,12 +943,9 @@ class Dashboard:
         "A widget changed: update the plots (one batched message to the browser) and the status line."
         import panel as pn
         self._t0 = time.perf_counter()
-        doc = pn.state.curdoc
-        # a new variable adds the models of its metric plots: one freeze makes bokeh re-index the document once. A date
-        # or member only changes data, so no freeze (its re-indexing of every model was most of the cost of a date switch)
-        rebuild = key == "var" and doc is not None and hasattr(doc, "models")
-        freeze = doc.models.freeze() if rebuild else contextlib.nullcontext()
-        with pn.io.hold(), freeze:
+        # every change only replaces data and properties of existing models: no freeze of the document (its
+        # re-indexing of every model was most of the cost of a date switch), one batched message
+        with pn.io.hold():
             if key == "var": self._new_var()
             else: self._refresh(key)
             self._done(event)
@@ -1115,7 +1153,10 @@ def plot_maps(run, # run folder or `Run`
         im = None
         if p == "obs":   # assimilated L3 data on top of the faded L4 map; withheld validation data as crosses
             l3, l4 = fr["obs_names"], fr["obs_l4_names"]
-            if l4: im = ax.pcolormesh(lon, lat, fr["obs_l4"], shading="nearest", alpha=0.4 if l3 else 1.0, **style, **kw)
+            if l4:   # faded by mixing its colours with white (a translucent mesh shows seams between cells)
+                from matplotlib.colors import ListedColormap
+                faded = ListedColormap(0.4*style["cmap"](np.linspace(0, 1, 256))[:, :3] + 0.6) if l3 else style["cmap"]
+                im = ax.pcolormesh(lon, lat, fr["obs_l4"], shading="nearest", **{**style, "cmap": faded}, **kw)
             if fr["obs_grid"] is not None: im = ax.pcolormesh(lon, lat, fr["obs_grid"], shading="nearest", **style, **kw)
             for d in fr["obs_points"]: im = ax.scatter(d.longitude, d.latitude, c=d.value, s=4, linewidths=0, **style, **kw)
             for j, d in enumerate(fr["obs_validation"]):
