@@ -1039,8 +1039,13 @@ def offline_notebook():
     what an offline JupyterLab needs. `app` calls it the first time it runs in a kernel; calling it yourself (first
     cell) also covers plots made before the app."""
     import panel as pn
+    from panel.config import panel_extension
+    was_cdn = panel_extension._loaded and not pn.config.inline   # a plain pn.extension() ran first: CDN addresses
     pn.config.inline = True          # later renders and updates inline the stylesheets of new components
     pn.extension(inline=True)        # BokehJS, Panel's bundle and the theme CSS, embedded in the cell output
+    if was_cdn and _in_notebook():   # pn.extension only reloads Panel's part then: publish BokehJS inline too
+        from panel.io.notebook import load_notebook
+        load_notebook(inline=True, reloading=False)
     _OFFLINE.append(True)
 
 def app(results, # results folder (runs in sub-folders) or one run folder

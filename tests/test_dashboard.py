@@ -610,3 +610,30 @@ def test_notebook_output_offline_in_browser(results, browser, tmp_path):
             pg.close()
     finally:
         _stop(srv)
+
+
+@pytest.mark.parametrize("first", ["", "import panel as pn; pn.extension()"])
+def test_app_in_a_jupyter_kernel_is_inline(results, first):
+    """In a real Jupyter kernel, a cell showing `app(...)` publishes BokehJS and Panel inline, with no address on the
+    Bokeh or HoloViz CDNs, even after a plain `pn.extension()` (which points at the CDN) ran in an earlier cell."""
+    from jupyter_client.manager import KernelManager
+    km = KernelManager(kernel_cmd=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    km.start_kernel(env=dict(os.environ, OMP_NUM_THREADS="1"))
+    kc = km.client(); kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        def run(code):
+            msg_id, outs = kc.execute(code), []
+            while True:
+                m = kc.get_iopub_msg(timeout=300)
+                if m["parent_header"].get("msg_id") != msg_id: continue
+                if m["msg_type"] in ("display_data", "execute_result", "stream", "error"): outs.append(m)
+                if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle": return outs
+        if first: run(first)
+        outs = run(f"from genda.dashboard import app; app({str(results/'demo64')!r})")
+        assert not [o for o in outs if o["msg_type"] == "error"], [o["content"] for o in outs if o["msg_type"] == "error"]
+        text = json.dumps([o["content"] for o in outs])
+        assert len(text) > 2_000_000 and "application/vnd.holoviews_exec.v0+json" in text      # inline bundle, then the app
+        assert re.findall(r"https?://cdn\.(?:bokeh\.org|holoviz\.org)[^\"' \\]*", text) == []
+    finally:
+        kc.stop_channels(); km.shutdown_kernel(now=True)
