@@ -14,11 +14,11 @@ from tqdm.auto import tqdm
 __all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'STATE_VARS', 'CLAIM1_ROWS', 'ESTIMATES', 'CMAPS', 'TABLE_METRICS',
            'CLAIM1_TEXT', 'UNET_INPUTS_NOTE', 'TRANSFER_VARS', 'CLI_HINTS', 'DEMO_CLAIM1', 'DEMO', 'atomic_write',
            'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs', 'gather_metrics',
-           'run_sweep', 'plot_sweep', 'RunConfig', 'run_days', 'select_tile', 'scaled_errors', 'simulate_obs',
-           'genda_days', 'score_run', 'fine_scales', 'claim1_table', 'run_osse', 'metric_table', 'write_report',
-           'score_ose', 'run_ose', 'transfer_table', 'transfer_summary', 'plot_transfer', 'transfer_report',
-           'osse_main', 'ose_main', 'sweep_main', 'data_summary', 'channels_figure', 'claims_table', 'demo_main',
-           'main']
+           'run_sweep', 'plot_sweep', 'sweep_client', 'RunConfig', 'run_days', 'select_tile', 'scaled_errors',
+           'simulate_obs', 'genda_days', 'score_run', 'fine_scales', 'claim1_table', 'run_osse', 'metric_table',
+           'write_report', 'score_ose', 'run_ose', 'transfer_table', 'transfer_summary', 'plot_transfer',
+           'transfer_report', 'osse_main', 'ose_main', 'sweep_main', 'data_summary', 'channels_figure', 'claims_table',
+           'demo_main', 'main']
 
 # %% ../nbs/10_experiment.ipynb #cf70a92e
 def _umask() -> int:
@@ -154,8 +154,9 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
               kernel:str="genda", # Jupyter kernel papermill uses
               timeout:float|None=None, # per-cell timeout in seconds (None: no limit)
               threads:int|None=None, # threads of each worker (default: spec's `threads`, $GENDA_THREADS, else the usable cores / the workers)
+              scheduler=None, # None: a local process pool; "local": a dask.distributed LocalCluster of `workers` processes; else a dask scheduler's address (tcp://...), a cluster or a Client (default: spec's `scheduler`)
              ) -> pd.DataFrame:
-    """Run a papermill sweep in parallel processes, skipping completed runs; return the status table. Each worker (and
+    """Run a papermill sweep in parallel processes (or on a dask cluster), skipping completed runs; return the status table. Each worker (and
     the kernel it starts) gets its share of the cores, so that workers × threads ≤ cores. Writes `status.csv`,
     `sweep_metrics.csv` and figures; a spec with `reference:` (its unshifted run) also gets the transfer report."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -176,12 +177,16 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
         if (d/"metrics.csv").exists(): rows.append(dict(run=rid, status="skipped (complete)", seconds=0.0, error=""))
         else: todo.append((rid, d, params))
     workers = max(1, min(workers, len(todo)))
-    threads = thread_count(workers, threads or spec.get("threads"))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_sweep_worker, initargs=(threads,)) as ex:
-        futs = {ex.submit(_run_one, str(nb.resolve()), str(d.resolve()), params, kernel, timeout): rid for rid, d, params in todo}
-        for f in tqdm(as_completed(futs), total=len(futs), desc="sweep", disable=None):
-            status, secs, err = f.result()
-            rows.append(dict(run=futs[f], status=status, seconds=round(secs, 1), error=err))
+    scheduler = scheduler if scheduler is not None else spec.get("scheduler")
+    if scheduler:
+        if todo: rows += _dask_sweep(todo, nb, kernel, timeout, scheduler, workers, threads or spec.get("threads"))
+    else:
+        threads = thread_count(workers, threads or spec.get("threads"))
+        with ProcessPoolExecutor(max_workers=workers, initializer=_sweep_worker, initargs=(threads,)) as ex:
+            futs = {ex.submit(_run_one, str(nb.resolve()), str(d.resolve()), params, kernel, timeout): rid for rid, d, params in todo}
+            for f in tqdm(as_completed(futs), total=len(futs), desc="sweep", disable=None):
+                status, secs, err = f.result()
+                rows.append(dict(run=futs[f], status=status, seconds=round(secs, 1), error=err))
     status = pd.DataFrame(rows).sort_values("run", ignore_index=True)
     status.to_csv(out/"status.csv", index=False)
     table = gather_metrics(out)
@@ -224,6 +229,65 @@ def plot_sweep(table:pd.DataFrame, # gathered metrics (`gather_metrics`)
         fig.tight_layout(rect=(0, 0, 1, 0.96)); path = out/f"sweep_{m}.png"
         atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=90, format="png")); plt.close(fig); paths.append(path)
     return paths
+
+# %% ../nbs/10_experiment.ipynb #a3b9f72b
+def _dask_run(nb:str, out:str, params:dict, kernel:str, timeout:float|None,
+              threads, # int, or a worker address -> int (workers not in it: their host's share)
+             ):
+    "One sweep run as a dask task: its kernel gets the thread variables (`threads`), then `_run_one`."
+    from distributed import get_worker
+    w = get_worker()
+    n = threads.get(w.address) if isinstance(threads, dict) else threads
+    _sweep_worker(n or thread_count(w.state.nthreads))
+    return _run_one(nb, out, params, kernel, timeout)
+
+# %% ../nbs/10_experiment.ipynb #54f5835a
+def _worker_threads(client) -> dict:
+    """Threads for each run on each worker of `client`'s cluster: `thread_count` of the runs that the worker's host runs
+    at once (the threads of all its workers), so that runs × threads ≤ cores on every host."""
+    info = client.scheduler_info(n_workers=-1)["workers"]
+    slots = {}
+    for w in info.values(): slots[w["host"]] = slots.get(w["host"], 0) + w["nthreads"]
+    per = {a: slots[w["host"]] for a, w in info.items()}
+    return client.run(lambda dask_worker: thread_count(per.get(dask_worker.address, dask_worker.state.nthreads)))
+
+# %% ../nbs/10_experiment.ipynb #9419ba38
+from contextlib import contextmanager
+
+@contextmanager
+def sweep_client(scheduler, # "local", a scheduler address (tcp://...), a cluster (its `scheduler_address`) or a `distributed.Client`
+                 workers:int=1, # processes of a local cluster
+                ):
+    "A `distributed.Client` for a sweep; a local cluster (and a client it made) is closed on exit, a given Client is not."
+    from distributed import Client, LocalCluster
+    if isinstance(scheduler, Client): yield scheduler; return
+    if scheduler == "local":
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+        return
+    with Client(getattr(scheduler, "scheduler_address", scheduler)) as client: yield client
+
+# %% ../nbs/10_experiment.ipynb #5112ad4f
+def _dask_sweep(todo:list, # (run id, run folder, parameters)
+                nb:Path, kernel:str, timeout:float|None, scheduler, workers:int, threads:int|None) -> list[dict]:
+    "Run `todo` on a dask cluster (`sweep_client`); return the status rows. A run whose worker died is recorded as failed."
+    from distributed import as_completed
+    from uuid import uuid4
+    tag = uuid4().hex[:8]
+    with sweep_client(scheduler, workers) as client:
+        threads = thread_count(workers, threads) if scheduler == "local" else threads or _worker_threads(client)
+        futs = {client.submit(_dask_run, str(nb.resolve()), str(d.resolve()), params, kernel, timeout, threads,
+                              key=f"genda-sweep-{tag}-{rid}", pure=False): (rid, d) for rid, d, params in todo}
+        rows = []
+        for f in tqdm(as_completed(futs), total=len(futs), desc="sweep", disable=None):
+            rid, d = futs[f]
+            try: status, secs, err = f.result()
+            except Exception as e:   # the task never finished (its worker died: KilledWorker): record it, carry on
+                status, secs, err = "failed", 0.0, f"{type(e).__name__}: {e}"
+                (d/"FAILED.txt").write_text(err + "\n")
+            rows.append(dict(run=rid, status=status, seconds=round(secs, 1), error=err))
+    return rows
 
 # %% ../nbs/10_experiment.ipynb #fdd80450
 @dataclass
@@ -938,16 +1002,18 @@ def ose_main(argv:list|None=None):
     out = run_ose(RunConfig.from_dict(a), **extra); _print_report(out)
 
 def sweep_main(argv:list|None=None):
-    "`genda sweep SWEEP.yaml [--out DIR] [--workers N] [--threads T]`"
+    "`genda sweep SWEEP.yaml [--out DIR] [--workers N] [--threads T] [--scheduler local|ADDRESS]`"
     h = _helps(run_sweep)
     p = argparse.ArgumentParser(prog="genda sweep", description="Run a papermill parameter sweep (resumable).",
                                 formatter_class=_HelpFormatter)
-    p.add_argument("spec", help="the sweep's YAML file (`notebook`, `grid`, optional `base`, `out`, `workers`, `threads`)")
+    p.add_argument("spec", help="the sweep's YAML file (`notebook`, `grid`, optional `base`, `out`, `workers`, `threads`, `scheduler`)")
     p.add_argument("--out", default=None, help=h["out"]); p.add_argument("--workers", type=int, default=None, help=h["workers"])
     p.add_argument("--threads", type=int, default=None, help=h["threads"])
+    p.add_argument("--scheduler", default=None, help=h["scheduler"])
     p.add_argument("--kernel", default="genda", help=h["kernel"]); p.add_argument("--timeout", type=float, default=None, help=h["timeout"])
     a = p.parse_args(argv)
-    st = run_sweep(a.spec, out=a.out, workers=a.workers, kernel=a.kernel, timeout=a.timeout, threads=a.threads)
+    st = run_sweep(a.spec, out=a.out, workers=a.workers, kernel=a.kernel, timeout=a.timeout, threads=a.threads,
+                   scheduler=a.scheduler)
     print(st.to_string(index=False))
     return st
 

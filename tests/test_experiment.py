@@ -56,6 +56,29 @@ def test_sweep_with_a_failing_run(tmp_path):
     tab = pd.read_csv(tmp_path / "sweep" / "sweep_metrics.csv")
     assert set(tab.run) == {"method=mmps"} and "method_param" in tab
 
+def test_sweep_on_a_dask_cluster(tmp_path):
+    "The failing-run sweep through dask.distributed: a running cluster's address, then a resume on `--scheduler local`."
+    from distributed import LocalCluster
+    spec = {"notebook": str(EXP / "osse.ipynb"), "out": str(tmp_path / "sweep"),
+            "base": {**TINY, "baselines": ["oi"]}, "grid": {"method": ["mmps", "bogus"]}}
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    sweep = [str(BIN / "genda"), "sweep", str(tmp_path / "sweep.yaml"), "--scheduler"]
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+        r = subprocess.run(sweep + [cluster.scheduler_address], capture_output=True, text=True, timeout=1500)
+    assert r.returncode == 0, r.stderr[-3000:]
+    st = pd.read_csv(tmp_path / "sweep" / "status.csv").set_index("run").status
+    assert st["method=mmps"] == "ok" and st["method=bogus"] == "failed"
+    assert "mmps, sda or dps" in (tmp_path / "sweep" / "method=bogus" / "FAILED.txt").read_text()
+    tab = pd.read_csv(tmp_path / "sweep" / "sweep_metrics.csv")
+    assert set(tab.run) == {"method=mmps"} and "method_param" in tab
+    assert (tmp_path / "sweep" / "figures").is_dir()
+    done = (tmp_path / "sweep" / "method=mmps" / "metrics.csv").stat().st_mtime_ns
+    r = subprocess.run(sweep + ["local", "--workers", "2"], capture_output=True, text=True, timeout=1500)
+    assert r.returncode == 0, r.stderr[-3000:]
+    st = pd.read_csv(tmp_path / "sweep" / "status.csv").set_index("run").status
+    assert st["method=mmps"] == "skipped (complete)" and st["method=bogus"] == "failed"
+    assert (tmp_path / "sweep" / "method=mmps" / "metrics.csv").stat().st_mtime_ns == done   # not run again
+
 def test_shipped_transfer_sweep_is_valid():
     "The shipped claim-2 spec: every run is a valid RunConfig the papermill notebook can build, the reference is one of them."
     from genda.experiment import RunConfig, sweep_runs
