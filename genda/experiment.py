@@ -154,7 +154,7 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
               kernel:str="genda", # Jupyter kernel papermill uses
               timeout:float|None=None, # per-cell timeout in seconds (None: no limit)
               threads:int|None=None, # threads of each worker (default: spec's `threads`, $GENDA_THREADS, else the usable cores / the workers)
-              scheduler=None, # None: a local process pool; "local": a dask.distributed LocalCluster of `workers` processes; else a dask scheduler's address (tcp://...), a cluster or a Client (default: spec's `scheduler`)
+              scheduler=None, # unset: a local process pool; `local`: a dask.distributed LocalCluster of `workers` processes; else a dask scheduler's address (tcp://HOST:PORT), or in Python a cluster or a Client (default: spec's `scheduler`)
              ) -> pd.DataFrame:
     """Run a papermill sweep in parallel processes (or on a dask cluster), skipping completed runs; return the status table. Each worker (and
     the kernel it starts) gets its share of the cores, so that workers × threads ≤ cores. Writes `status.csv`,
