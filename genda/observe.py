@@ -21,8 +21,8 @@ __all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS
            'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'error_preset', 'correlated_noise',
            'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3', 'simulate_l4',
            'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother', 'SmoothSample',
-           'Operator', 'super_observations', 'build_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh',
-           'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
+           'GridErrorCov', 'Operator', 'super_observations', 'build_operator', 'read_l3_ssh', 'read_l3s_sst',
+           'read_l4_ssh', 'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
            'is_observation_source', 'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
@@ -602,10 +602,32 @@ class SmoothSample(nn.Module):
     def forward(self, x):
         return self.sample(self.smoother(x[:, self.channel])[:, None])
 
+class GridErrorCov(nn.Module):
+    "Error covariance of gridded data at pixels `pix`: R v = w² v + c (K_y ⊗ K_x)(c v), K Gaussian kernels exp(−d²/2L²)."
+    def __init__(self, pix, lat, lon, # flat pixel index (M,) of each observation; grid coordinates
+                 white, corr, # (M,) std of the white and of the correlated part
+                 length_km:float): # Gaussian correlation length L
+        super().__init__()
+        lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+        gy, gx = gauss_matrices(lat, lon, length_km)
+        self.H, self.W = len(lat), len(lon)
+        self.register_buffer("pix", torch.as_tensor(pix, dtype=torch.long))
+        self.register_buffer("ky", torch.as_tensor(gy, dtype=torch.float32))
+        self.register_buffer("kx", torch.as_tensor(gx[len(lat)//2], dtype=torch.float32))  # one row: K_y ⊗ K_x is symmetric PSD
+        self.register_buffer("white", torch.as_tensor(white, dtype=torch.float32))
+        self.register_buffer("corr", torch.as_tensor(corr, dtype=torch.float32))
+    def forward(self, v):
+        dt = v.dtype; c = self.corr.to(dt)
+        g = v.new_zeros(v.shape[0], self.H*self.W); g[:, self.pix] = c*v
+        g = torch.einsum("ij,bjw,vw->biv", self.ky.to(dt), g.view(-1, self.H, self.W), self.kx.to(dt))
+        return self.white.to(dt)**2*v + c*g.flatten(1)[:, self.pix]
+
 class Operator(nn.Module):
     "Stacked observation operator A(x) = [A_1(x); A_2(x); ...] with `y`, `std` (normalised units) and `names` (M,)."
-    def __init__(self, parts:dict, y, std):
+    def __init__(self, parts:dict, y, std,
+                 covs:dict|None=None): # per part: a module v -> R v of correlated errors (parts not named: diag(std²))
         super().__init__()
+        self.covs = nn.ModuleDict(covs or {})
         self.parts = nn.ModuleDict(parts)
         self.register_buffer("y", torch.as_tensor(y, dtype=torch.float32))
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32))
@@ -616,6 +638,10 @@ class Operator(nn.Module):
     def split(self, v):
         "Split a (..., M) tensor into a dict by observation type."
         return dict(zip(self.sizes, torch.split(v, list(self.sizes.values()), -1)))
+    def noise_cov(self, v):
+        "R v for v (B, M): the observation-error covariance, correlated where `covs` says so, diagonal elsewhere."
+        s2 = self.split(self.std.to(v.dtype)**2)
+        return torch.cat([self.covs[k](u) if k in self.covs else s2[k]*u for k, u in self.split(v).items()], -1)
 
 # %% ../nbs/02_observe.ipynb #e6323417
 def _stats_adapter(stats, ch:str, day, lat, lon):
@@ -689,11 +715,13 @@ def build_operator(obs:dict, # observation set (physical units)
                    channels:list=CHANNELS, # state channel order
                    roles:tuple=("assimilate",), # only datasets with these `role` attrs are stacked
                    superobs:bool=True, # merge the points (dim `obs`) sharing a nearest pixel into precision-weighted super-observations
+                   correlated:bool=False, # gridded data with `std_correlated` and `corr_length_km`: a correlated error covariance (MMPS)
+                   nugget:float=0.1, # share of each correlated error variance kept white (conditions the MMPS solve)
                   ) -> Operator:
     "Stack the operators of all observations of `day` into one linear A with y, std in normalised units."
     lat, lon = grid_ds.latitude.values.astype(float), grid_ds.longitude.values.astype(float)
     ocean = ocean_mask(grid_ds)
-    parts, ys, ss = {}, [], []
+    parts, ys, ss, covs = {}, [], [], {}
     smoothers = {}
     for name, ds in obs.items():
         if ds.attrs.get("role", "assimilate") not in roles: continue
@@ -719,9 +747,13 @@ def build_operator(obs:dict, # observation set (physical units)
             part = PointSample(c, idx, wt)
             ref = (mean.ravel()[idx]*wt).sum(-1)
         parts[name] = part
+        L = float(ds.attrs.get("corr_length_km") or 0)
+        if correlated and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
+            c2 = np.minimum(sc**2, s**2)*(1 - nugget)
+            covs[name] = GridErrorCov(idx[np.arange(len(idx)), wt.argmax(1)], lat, lon, np.sqrt(s**2 - c2)/scale, np.sqrt(c2)/scale, L)
         ys.append((v - ref)/scale); ss.append(s/scale)
     y = np.concatenate(ys) if ys else np.zeros(0); s = np.concatenate(ss) if ss else np.zeros(0)
-    return Operator(parts, y, s)
+    return Operator(parts, y, s, covs)
 
 # %% ../nbs/02_observe.ipynb #b93d9f0f
 CMEMS_PRODUCTS = {   # reader name -> (Copernicus Marine dataset id, variables)

@@ -187,8 +187,9 @@ class MMPS(Guidance):
         def vjp(v, keep=True):
             self.vjp += 1
             return torch.autograd.grad(yh, z, v, retain_graph=keep)[0]
-        w = std.reciprocal() if self.whiten else torch.ones_like(std)  # u = w ũ, (I·w²var + w s²AJAᵀ w) ũ = w r
-        matvec = lambda v: w * (var * (w * v) + s2 * Al(vjp(w * v)))
+        w = std.reciprocal() if self.whiten else torch.ones_like(std)  # u = w ũ, (w R w + w s²AJAᵀ w) ũ = w r
+        R = self.A.noise_cov if len(getattr(self.A, "covs", ())) else (lambda v: var * v)  # correlated errors (genda.observe)
+        matvec = lambda v: w * (R(w * v) + s2 * Al(vjp(w * v)))
         r = w * r
         solve = cg if self.solver == "cg" else gmres
         if self.warm and self.u is not None and self.u.shape == r.shape:  # solve for the change of u (one product more)
