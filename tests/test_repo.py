@@ -27,3 +27,17 @@ def test_every_module_has_a_notebook():
 def test_cli_help():
     r = subprocess.run([str(BIN / "genda"), "--help"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "demo" in r.stdout, r.stderr
+
+def test_every_notebook_opens_with_the_genda_kernel():
+    "Each notebook names a kernelspec that exists and runs this environment's Python (so `import genda` works in Lab)."
+    import json
+    from jupyter_client.kernelspec import KernelSpecManager
+    ksm = KernelSpecManager()
+    nbs = sorted((ROOT / "nbs").rglob("*.ipynb"))
+    assert nbs
+    for p in nbs:
+        if ".ipynb_checkpoints" in p.parts: continue
+        name = json.loads(p.read_text())["metadata"].get("kernelspec", {}).get("name")
+        assert name == "genda", f"{p.name}: kernelspec {name!r}"
+        spec = ksm.get_kernel_spec(name)
+        assert Path(spec.argv[0]).absolute() == Path(sys.executable).absolute(), (p.name, spec.argv[0])
