@@ -4,10 +4,11 @@
 
 # %% auto #0
 __all__ = ['VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING', 'METHODS', 'RUN_FILES', 'SUMMARY_SUFFIXES', 'PANELS',
-           'TITLES', 'SPECTRA_LINES', 'METHOD_COLORS', 'cmap', 'make_example_run', 'find_runs', 'Run', 'resume_command',
-           'frame', 'isotropic_spectrum', 'masked_spectra', 'coastline', 'MapPlot', 'SpectraPlot', 'read_metrics',
-           'metrics_panel', 'metrics_table', 'MetricsPlot', 'Dashboard', 'offline_notebook', 'app', 'free_port',
-           'check_results', 'serve', 'main', 'plot_maps', 'plot_spectra', 'plot_metrics', 'write_metric_tables',
+           'TITLES', 'SPECTRA_LINES', 'METHOD_COLORS', 'UNIT_LABELS', 'FIG_RC', 'DIAG_PANELS', 'JSD_LABELS', 'cmap',
+           'make_example_run', 'find_runs', 'Run', 'resume_command', 'frame', 'isotropic_spectrum', 'masked_spectra',
+           'coastline', 'MapPlot', 'SpectraPlot', 'read_metrics', 'metrics_panel', 'metrics_table', 'MetricsPlot',
+           'Dashboard', 'offline_notebook', 'app', 'free_port', 'check_results', 'serve', 'main', 'unit_label',
+           'pixel_coast', 'plot_maps', 'plot_spectra', 'plot_metrics', 'plot_diagnostics', 'write_metric_tables',
            'plot_run', 'plot_main']
 
 # %% ../nbs/11_dashboard.ipynb #0b40a927
@@ -1114,8 +1115,29 @@ def main(argv:list[str]|None=None):
     return serve(a.results, port=a.port, address=a.address, show=a.show, websocket_origin=a.allow_websocket_origin)
 
 # %% ../nbs/11_dashboard.ipynb #27a4e2db
+UNIT_LABELS = {"degC": "°C", "degree_Celsius": "°C", "m s-1": "m s⁻¹", "m/s": "m s⁻¹", "psu": "psu", "m": "m"}
+FIG_RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
+          "legend.fontsize": 9, "figure.titlesize": 13}  # no text under 9 pt
+
+def unit_label(var:str # a variable name
+              ) -> str:
+    "The unit of `var` as printed on figures (°C, m s⁻¹, psu, m); `UNITS` keeps the CF spelling written to netCDF."
+    u = UNITS.get(var, "")
+    return UNIT_LABELS.get(u, u)
+
+def _squared(u): return f"{u}²" if " " not in u else f"({u})²"
+
+def _styled(f):
+    "Run a figure function under `FIG_RC` (fonts are fixed when artists are made, so the whole body is wrapped)."
+    import functools
+    @functools.wraps(f)
+    def g(*args, **kw):
+        import matplotlib as mpl
+        with mpl.rc_context(FIG_RC): return f(*args, **kw)
+    return g
+
 def _save(fig, path:Path, dpi=150):
-    "Save a matplotlib figure atomically (tmp + rename)."
+    "Save a matplotlib figure atomically (tmp + rename); the figure is made without pyplot, so Agg draws it."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
     fig.savefig(tmp, dpi=dpi, format=path.suffix[1:])
@@ -1129,65 +1151,120 @@ def _projection(lat, lon):
     return ccrs.LambertConformal(central_longitude=float(np.mean(lon)), central_latitude=float(np.mean(lat)),
                                  standard_parallels=(float(lat.min()), float(lat.max()))), ccrs.PlateCarree()
 
+def _edges(c):
+    "Cell edges of a 1-D grid of cell centres."
+    c = np.asarray(c, "float64"); h = np.diff(c)/2 if len(c) > 1 else np.ones(1)/2
+    return np.r_[c[0]-h[0], c[:-1]+h, c[-1]+h[-1]]
+
+def pixel_coast(lat:np.ndarray, # latitudes of the cell centres
+                lon:np.ndarray, # longitudes of the cell centres
+                land:np.ndarray, # bool mask (lat, lon), True on land
+               ) -> np.ndarray:
+    "The land/sea boundary as (M, 2, 2) lon/lat segments on the cell edges, so it follows the map's pixels exactly."
+    ye, xe = _edges(lat), _edges(lon)
+    j, i = np.nonzero(land[:, 1:] != land[:, :-1])                 # between columns i and i+1
+    v = np.stack([np.c_[xe[i+1], ye[j]], np.c_[xe[i+1], ye[j+1]]], 1)
+    j, i = np.nonzero(land[1:, :] != land[:-1, :])                 # between rows j and j+1
+    h = np.stack([np.c_[xe[i], ye[j+1]], np.c_[xe[i+1], ye[j+1]]], 1)
+    return np.concatenate([v, h]).astype("float64")
+
+def _inner_extent(proj, pc, lat, lon, n=50):
+    "Projected limits inside the data's edges (a lat/lon box is not a rectangle in Lambert: no blank slivers)."
+    ye, xe = _edges(lat), _edges(lon)
+    side = lambda x, y: proj.transform_points(pc, np.asarray(x, "float64"), np.asarray(y, "float64"))
+    ys, xs = np.linspace(ye[0], ye[-1], n), np.linspace(xe[0], xe[-1], n)
+    left, right = side(np.full(n, xe[0]), ys), side(np.full(n, xe[-1]), ys)
+    bottom, top = side(xs, np.full(n, ye[0])), side(xs, np.full(n, ye[-1]))
+    return [left[:, 0].max(), right[:, 0].min(), bottom[:, 1].max(), top[:, 1].min()]
+
+@_styled
 def plot_maps(run, # run folder or `Run`
               var:str, # variable
               date, # date to show
               member:int=0, # member shown alone
               path=None, # output png (default RUN/figures/maps_VAR_DATE.png)
               dpi:int=150):
-    "Truth, observations, ensemble mean, a member, spread, error, OI and U-Net maps of one day on a cartopy projection."
+    """Truth, observations, ensemble mean, a member, spread, error, OI and U-Net maps of one day on a cartopy projection.
+    Colours as in the dashboard (`cmap`, `_clim`): sequential for fields, limits symmetric about zero for `DIVERGING`
+    ones; colour bars are always opaque. Obs: assimilated L3 on top of the faded L4 map, withheld data as black ×."""
     from matplotlib.figure import Figure
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize, ListedColormap
+    from matplotlib.collections import LineCollection
     run = _run(getattr(run, "path", run)); date = pd.Timestamp(date)
     fr = frame(run.path, var, date, member)
     lat, lon = fr["lat"], fr["lon"]
     ref = fr["truth"] if fr["truth"] is not None else next(fr[k] for k in ["mean", "oi", "unet"] if fr[k] is not None)
     land = np.isnan(ref)
-    coast = coastline(lat, lon, land)
+    coast = pixel_coast(lat, lon, land) if land.any() and not land.all() else np.zeros((0, 2, 2))
+    land_img = np.ma.masked_where(~land, np.ones(land.shape))
     proj, pc = _projection(lat, lon)
-    fig = Figure(figsize=(18, 8.5), layout="constrained")
+    extent = _inner_extent(proj, pc, lat, lon) if proj is not None else None
+    fig = Figure(figsize=(18, 8.8), layout="constrained")
     clim = _clim([fr["truth"] if fr["truth"] is not None else fr["mean"]], var)
+    u = unit_label(var)
     for i, p in enumerate(PANELS):
         ax = fig.add_subplot(2, 4, i+1, **({"projection": proj} if proj is not None else {}))
         kw = {"transform": pc} if proj is not None else {}
-        if proj is not None: ax.set_extent([lon.min(), lon.max(), lat.min(), lat.max()], crs=pc)
         key = p if p in ("spread", "error") else var
         lim = _clim([fr["spread"]], "spread") if p == "spread" else _clim([fr["error"]], "error") if p == "error" else clim
         title = TITLES[p] + (f" {member}" if p == "member" else "")
         style = dict(cmap=cmap(key), vmin=lim[0], vmax=lim[1])
-        note = lambda text: ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.35", fontsize=10)
-        im = None
+        note = lambda text: ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.35", fontsize=11)
+        drawn = False
         if p == "obs":   # assimilated L3 data on top of the faded L4 map; withheld validation data as crosses
             l3, l4 = fr["obs_names"], fr["obs_l4_names"]
             if l4:   # faded by mixing its colours with white (a translucent mesh shows seams between cells)
-                from matplotlib.colors import ListedColormap
                 faded = ListedColormap(0.4*style["cmap"](np.linspace(0, 1, 256))[:, :3] + 0.6) if l3 else style["cmap"]
-                im = ax.pcolormesh(lon, lat, fr["obs_l4"], shading="nearest", **{**style, "cmap": faded}, **kw)
-            if fr["obs_grid"] is not None: im = ax.pcolormesh(lon, lat, fr["obs_grid"], shading="nearest", **style, **kw)
-            for d in fr["obs_points"]: im = ax.scatter(d.longitude, d.latitude, c=d.value, s=4, linewidths=0, **style, **kw)
+                ax.pcolormesh(lon, lat, fr["obs_l4"], shading="nearest", **{**style, "cmap": faded}, **kw)
+            if fr["obs_grid"] is not None: ax.pcolormesh(lon, lat, fr["obs_grid"], shading="nearest", **style, **kw)
+            for d in fr["obs_points"]: ax.scatter(d.longitude, d.latitude, c=d.value, s=4, linewidths=0, **style, **kw)
             for j, d in enumerate(fr["obs_validation"]):
-                ax.scatter(d.longitude, d.latitude, marker="x", c="black", s=6, linewidths=0.5,
+                ax.scatter(d.longitude, d.latitude, marker="x", c="black", s=9, linewidths=0.6,
                            label="withheld (not assimilated)" if j == 0 else None, **kw)
-            if fr["obs_validation"]: ax.legend(loc="lower right", fontsize=7, framealpha=0.7)
-            title = "Obs: " + ", ".join(l3 + [f"L4 {n}" for n in l4]) if l3 or l4 else f"Obs: no observations of {var}"
-            if not (l3 or l4): note(f"no observations of {var}")
+            if fr["obs_validation"]: ax.legend(loc="lower right", framealpha=0.8)
+            drawn = bool(l3 or l4)
+            title = "Obs: " + ", ".join(l3 + [f"L4 {n} (faded)" if l3 else f"L4 {n}" for n in l4]) if drawn else \
+                    f"Obs: no observations of {var}"
+            if not drawn: note(f"no observations of {var}")
         elif fr[p] is not None:
-            im = ax.pcolormesh(lon, lat, fr[p], shading="nearest", **style, **kw)
+            ax.pcolormesh(lon, lat, fr[p], shading="nearest", **style, **kw); drawn = True
         else: title += " (not in this run)"; note("not in this run")
-        if im is not None:
-            cb = fig.colorbar(im, ax=ax, shrink=0.75, pad=0.03)
-            cb.set_label(f"{key} [{UNITS.get(var, '')}]" if key != "spread" else f"spread [{UNITS.get(var, '')}]")
-        if land.any(): ax.contourf(lon, lat, land.astype(float), levels=[0.5, 1.5], colors=["#cfc8b8"], **kw)
-        for l in coast: ax.plot(l[:, 0], l[:, 1], color="black", lw=0.7, **kw)
+        if drawn:   # the bar shows the opaque colormap, whatever the layers above it (faded L4, points)
+            cb = fig.colorbar(ScalarMappable(Normalize(*lim), style["cmap"]), ax=ax, shrink=0.75, pad=0.03)
+            cb.set_label(f"{'spread' if p == 'spread' else 'error' if p == 'error' else var} [{u}]")
+        if land.any():   # land on the same pixel grid as the data: no notches along the coast
+            ax.pcolormesh(lon, lat, land_img, shading="nearest", cmap=ListedColormap(["#cfc8b8"]), vmin=0, vmax=1, **kw)
+            if len(coast): ax.add_collection(LineCollection(coast, colors="black", linewidths=0.7, **kw))
         if proj is not None:
+            ax.set_extent(extent, crs=proj)
             gl = ax.gridlines(draw_labels=["bottom", "left"], linewidth=0.3, color="gray", x_inline=False, y_inline=False,
                               rotate_labels=False)
-            gl.xlabel_style = gl.ylabel_style = {"size": 7}
-        ax.set_title(title, fontsize=10)
-    fig.suptitle(f"{run.name}: {LONG_NAMES.get(var, var)} ({var}) on {date:%Y-%m-%d}", fontsize=13)
+            gl.n_steps = 8   # grid lines over a few degrees are nearly straight: 100 steps each made saving slow
+            gl.xlabel_style = gl.ylabel_style = {"size": 9}
+        ax.set_title(title)
+    fig.suptitle(f"{run.name}: {LONG_NAMES.get(var, var)} ({var}) on {date:%Y-%m-%d}")
     path = Path(path) if path else run.path/"figures"/f"maps_{var}_{date:%Y-%m-%d}.png"
     return _save(fig, path, dpi)
 
 # %% ../nbs/11_dashboard.ipynb #2261ffb0
+def _log_ticks(axis, lo, hi):
+    """Few, non-overlapping labels on a log axis from `lo` to `hi`: decades (10⁻²), and 2× and 5× them as well when
+    the axis spans less than two decades (else a short axis shows one label or, with matplotlib's defaults, a crowd)."""
+    from matplotlib.ticker import LogLocator, LogFormatterSciNotation, NullFormatter, FuncFormatter
+    axis.set_major_locator(LogLocator(base=10, numticks=6))
+    axis.set_major_formatter(LogFormatterSciNotation(base=10))
+    if np.log10(hi/lo) < 2:
+        axis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0), numticks=12))
+        def fmt(x, pos):
+            e = int(np.floor(np.log10(x) + 1e-9)); m = round(x/10**e)
+            return f"{m}×10$^{{{e}}}$"
+        axis.set_minor_formatter(FuncFormatter(fmt))
+    else:
+        axis.set_minor_locator(LogLocator(base=10, subs=np.arange(2, 10), numticks=12))
+        axis.set_minor_formatter(NullFormatter())
+
+@_styled
 def plot_spectra(run, var:str, date, path=None, dpi:int=150):
     "Isotropic spectra of one day: truth, every member, ensemble mean, OI and U-Net, all on one land mask."
     from matplotlib.figure import Figure
@@ -1195,16 +1272,20 @@ def plot_spectra(run, var:str, date, path=None, dpi:int=150):
     fr = frame(run.path, var, date, 0)
     lat, lon = fr["lat"], fr["lon"]
     dx = _dx_km(lat, lon)
-    fig = Figure(figsize=(6, 4.5), layout="constrained"); ax = fig.add_subplot()
+    fig = Figure(figsize=(6.5, 4.8), layout="constrained"); ax = fig.add_subplot()
     sp = masked_spectra({k: fr[k] for k in ["ensemble", "truth", "mean", "oi", "unet"]}, dx)   # one land mask for all
     for i, kE in enumerate(sp.get("ensemble", [])): ax.loglog(*kE, color="0.6", lw=0.8, label="members" if i == 0 else None)
     for k, lab, c in [("truth", "truth", "black"), ("mean", "ensemble mean", "C0"), ("oi", "OI", "C1"), ("unet", "U-Net", "C2")]:
         if k in sp: ax.loglog(*sp[k], color=c, lw=2 if k in ("truth", "mean") else 1.3, label=lab)
-    ax.set_xlabel("wavenumber [cycles/km]"); ax.set_ylabel(f"PSD [({UNITS.get(var, '')})$^2$ km]")
-    ax.set_title(f"{run.name}: spectra of {var}, {date:%Y-%m-%d}"); ax.grid(True, which="both", lw=0.3); ax.legend(fontsize=8)
+    ks = [k for k, E in [*sp.get("ensemble", []), *(v for n, v in sp.items() if n != "ensemble")] for k in [k[k > 0]] if len(k)]
+    if ks: _log_ticks(ax.xaxis, min(k.min() for k in ks), max(k.max() for k in ks))
+    _log_ticks(ax.yaxis, 1, 1e6)   # a PSD spans decades: labels at powers of ten only
+    ax.set_xlabel("wavenumber [cycles/km]"); ax.set_ylabel(f"PSD [{_squared(unit_label(var))} km]")
+    ax.set_title(f"{run.name}: spectra of {var}, {date:%Y-%m-%d}"); ax.grid(True, which="major", lw=0.4); ax.grid(True, which="minor", lw=0.2, alpha=0.4); ax.legend()
     path = Path(path) if path else run.path/"figures"/f"spectra_{var}_{date:%Y-%m-%d}.png"
     return _save(fig, path, dpi)
 
+@_styled
 def plot_metrics(run, var:str, path=None, dpi:int=150):
     "Per-day metric time series of `var` (one panel per metric, one line per method); None if there are none."
     from matplotlib.figure import Figure
@@ -1212,14 +1293,55 @@ def plot_metrics(run, var:str, path=None, dpi:int=150):
     d = read_metrics(run); d = d[(d.variable == var) & d.time.notna()]
     if d.empty: return None
     metrics = list(dict.fromkeys(d.metric))
-    fig = Figure(figsize=(6, 2.4*len(metrics)), layout="constrained")
+    fig = Figure(figsize=(6.5, 2.5*len(metrics)), layout="constrained")
     for i, m in enumerate(metrics):
         ax = fig.add_subplot(len(metrics), 1, i+1)
         for meth, dd in d[d.metric == m].groupby("method", sort=False):
             dd = dd.sort_values("time"); ax.plot(dd.time, dd.value, marker="o", ms=3, label=meth)
-        ax.set_ylabel(f"{m} [{UNITS.get(var, '')}]" if m != "crps" else "CRPS"); ax.grid(lw=0.3); ax.legend(fontsize=8)
+        ax.set_ylabel(f"{m} [{unit_label(var)}]" if m != "crps" else "CRPS"); ax.grid(lw=0.3); ax.legend()
     fig.axes[0].set_title(f"{run.name}: metrics of {var}"); fig.autofmt_xdate()
     path = Path(path) if path else run.path/"figures"/f"metrics_{var}.png"
+    return _save(fig, path, dpi)
+
+DIAG_PANELS = [("small_var_ratio", "small-scale variance / truth's", 1.0),
+               ("psd_ratio_small", "small-scale PSD / truth's", 1.0),
+               ("small_var_explained", "small-scale variance explained", 1.0),
+               ("jsd", "Jensen-Shannon divergence to the truth", 0.0)]
+JSD_LABELS = dict(jsd_zeta_over_f="ζ/f", jsd_strain_over_f="strain/f", jsd_grad="|∇T|")
+
+@_styled
+def plot_diagnostics(run, path=None, dpi:int=150):
+    """Fine-scale diagnostics of a run from its `fine_scales.csv` (`genda.metrics.fine_scale_table`): bars per estimate
+    (GenDA member, GenDA mean, OI, U-Net) of the small-scale variance share, the small-scale spectrum ratio, the
+    small-scale variance explained (per variable) and the Jensen-Shannon divergences of ζ/f, strain/f and |∇T|;
+    the dashed line is the ideal value. None when the run has no `fine_scales.csv`."""
+    from matplotlib.figure import Figure
+    run = _run(getattr(run, "path", run))
+    f = run.path/"fine_scales.csv"
+    if not f.exists(): return None
+    d = pd.read_csv(f)
+    if d.empty or not {"estimate", "variable", "metric", "value"} <= set(d.columns): return None
+    d["panel"] = np.where(d.metric.str.startswith("jsd"), "jsd", d.metric)
+    d["x"] = np.where(d.panel == "jsd", d.metric.map(JSD_LABELS).fillna(d.metric), d.variable)
+    estimates = list(dict.fromkeys(d.estimate))
+    colors = {"genda member": "0.55", "genda mean": "C0", "oi": "C1", "unet": "C2"}
+    panels = [p for p in DIAG_PANELS if p[0] in set(d.panel)] + \
+             [(m, m, None) for m in dict.fromkeys(d.panel) if m not in {p[0] for p in DIAG_PANELS}]
+    nc = 2 if len(panels) > 1 else 1; nr = -(-len(panels)//nc)
+    fig = Figure(figsize=(6*nc, 3.6*nr), layout="constrained")
+    w = 0.8/max(len(estimates), 1)
+    for i, (m, label, ideal) in enumerate(panels):
+        ax = fig.add_subplot(nr, nc, i+1); dd = d[d.panel == m]
+        xs = list(dict.fromkeys(dd.x)); pos = np.arange(len(xs))
+        for j, e in enumerate(estimates):
+            v = dd[dd.estimate == e].groupby("x").value.mean().reindex(xs)
+            ax.bar(pos + (j - (len(estimates)-1)/2)*w, v.values, w, label=e, color=colors.get(str(e).lower(), f"C{j+3}"))
+        if ideal is not None: ax.axhline(ideal, color="black", ls="--", lw=0.8)
+        ax.axhline(0, color="black", lw=0.5)
+        ax.set_xticks(pos, xs); ax.set_title(label); ax.grid(axis="y", lw=0.3)
+        if i == 0: ax.legend()
+    fig.suptitle(f"{run.name}: fine-scale diagnostics")
+    path = Path(path) if path else run.path/"figures"/"diagnostics.png"
     return _save(fig, path, dpi)
 
 def _markdown(df:pd.DataFrame) -> str:
@@ -1248,7 +1370,7 @@ def plot_run(run, # run folder
              member:int=0, # member shown alone
              out=None, # output folder (default RUN/figures)
              dpi:int=150) -> list[Path]:
-    "All publication figures of a run: maps and spectra per variable and date, metric series and tables."
+    "All publication figures of a run: maps and spectra per variable and date, metric series, fine-scale diagnostics and tables."
     run = _run(Path(getattr(run, "path", run)))
     if run.reference is None: raise FileNotFoundError(f"{run.path}: no truth.nc/genda.nc/oi.nc/unet.nc to plot")
     out = Path(out) if out else run.path/"figures"
@@ -1261,6 +1383,8 @@ def plot_run(run, # run folder
             paths.append(plot_spectra(run, v, d, out/f"spectra_{v}_{d:%Y-%m-%d}.png", dpi))
         m = plot_metrics(run, v, out/f"metrics_{v}.png", dpi)
         if m is not None: paths.append(m)
+    dg = plot_diagnostics(run, out/"diagnostics.png", dpi)     # only for runs with a fine_scales.csv (every OSSE)
+    if dg is not None: paths.append(dg)
     return paths + write_metric_tables(run, out)
 
 def plot_main(argv:list[str]|None=None):
