@@ -637,3 +637,107 @@ def test_app_in_a_jupyter_kernel_is_inline(results, first):
         assert re.findall(r"https?://cdn\.(?:bokeh\.org|holoviz\.org)[^\"' \\]*", text) == []
     finally:
         kc.stop_channels(); km.shutdown_kernel(now=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# `genda plot`: static matplotlib figures (no browser needed)
+@pytest.fixture(scope="module")
+def plot_run_dir(tmp_path_factory):
+    return make_example_run(tmp_path_factory.mktemp("plot")/"run", nx=32, days=3, members=3, seed=2)
+
+@pytest.fixture
+def figs(monkeypatch):
+    "The matplotlib figures that the plot functions save, by file name."
+    import genda.dashboard as gd
+    got, orig = {}, gd._save
+    def save(fig, path, dpi=150):
+        got[Path(path).name] = fig
+        return orig(fig, path, dpi)
+    monkeypatch.setattr(gd, "_save", save)
+    return got
+
+def _meshes(fig):
+    from matplotlib.collections import QuadMesh
+    return [m for ax in fig.axes for m in ax.collections if isinstance(m, QuadMesh)]
+
+def _texts(fig):
+    from matplotlib.text import Text
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+def test_plot_maps_colours_units_land_fonts(plot_run_dir, figs, tmp_path):
+    from genda.dashboard import Run, plot_maps, cmap
+    from matplotlib.contour import ContourSet
+    date = Run(plot_run_dir).dates[-1]
+    for var, unit in [("uo", "m s⁻¹"), ("thetao", "°C"), ("zos", "[m]")]:
+        plot_maps(plot_run_dir, var, date, path=tmp_path/f"{var}.png", dpi=40)
+        fig = figs[f"{var}.png"]
+        data = [m for m in _meshes(fig) if m.cmap.N > 1]                 # the land layer has a one-colour map
+        assert data
+        for m in data:
+            lo, hi = m.norm.vmin, m.norm.vmax
+            name = m.cmap.name
+            if name == cmap("spread").name: assert lo == 0                 # the spread: sequential from zero
+            elif var in DIVERGING or name == cmap("error").name:         # currents and errors: centred on zero
+                assert lo == pytest.approx(-hi), (var, name, lo, hi)
+        if var not in DIVERGING:                                         # fields: sequential, not forced symmetric
+            truth = fig.axes[0].collections[0]
+            assert truth.cmap.name == cmap(var).name and truth.norm.vmin != pytest.approx(-truth.norm.vmax)
+        cbs = [ax._colorbar for ax in fig.axes if getattr(ax, "_colorbar", None) is not None]
+        assert len(cbs) >= 6
+        for cb in cbs:   # opaque, undiluted colour bars (the Obs one included)
+            assert cb.mappable.get_alpha() in (None, 1.0)
+            assert cb.cmap.name in {cmap(var).name, cmap("spread").name, cmap("error").name}, cb.cmap.name
+        labels = [cb.ax.get_ylabel() for cb in cbs]
+        assert all(unit in l for l in labels), labels
+        texts = [t.get_text() for t in _texts(fig)]
+        assert not any("degC" in t or "m s-1" in t for t in texts), texts
+        small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig) if t.get_fontsize() < 9]
+        assert not small, small
+        assert not [c for ax in fig.axes for c in ax.collections if isinstance(c, ContourSet)]   # no contourf land
+        land = [m for m in _meshes(fig) if m.cmap.N == 1]
+        assert len(land) == 8                                           # a pixel-grid land layer on every panel
+
+def test_pixel_coast_follows_the_cell_edges():
+    from genda.dashboard import pixel_coast
+    land = np.zeros((4, 5), bool); land[:2, :2] = True                  # a 2x2 block of land in a corner
+    seg = pixel_coast(np.arange(4.), np.arange(5.), land)
+    assert seg.shape == (4, 2, 2)
+    xs, ys = np.unique(seg[..., 0]), np.unique(seg[..., 1])
+    assert set(np.round(xs, 6)) <= {-0.5, 0.5, 1.5} and set(np.round(ys, 6)) <= {-0.5, 0.5, 1.5}
+
+def test_plot_spectra_tick_labels_do_not_overlap(plot_run_dir, figs, tmp_path):
+    from genda.dashboard import Run, plot_spectra
+    plot_spectra(plot_run_dir, "uo", Run(plot_run_dir).dates[-1], path=tmp_path/"s.png", dpi=100)
+    fig = figs["s.png"]; ax = fig.axes[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig); canvas.draw(); r = canvas.get_renderer()
+    for axis in (ax.xaxis, ax.yaxis):
+        lo, hi = sorted(axis.get_view_interval())
+        boxes = [t.get_window_extent(r) for tk in axis.get_major_ticks() + axis.get_minor_ticks()
+                 for t in [tk.label1] if t.get_visible() and t.get_text() and lo <= tk.get_loc() <= hi]
+        assert len(boxes) >= 2
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i+1:])
+    assert "(m s⁻¹)²" in ax.get_ylabel()
+
+def test_plot_run_writes_diagnostics_when_fine_scales_exist(plot_run_dir, figs, tmp_path):
+    import pandas as pd
+    from genda.dashboard import plot_run
+    out = tmp_path/"figs"
+    names = [p.name for p in plot_run(plot_run_dir, ["zos"], out=out, dpi=40)]
+    assert "diagnostics.png" not in names                               # no fine_scales.csv yet
+    rows = [("genda member", "genda", "zos", "small_var_ratio", "members", 0.9),
+            ("genda mean", "genda", "zos", "small_var_ratio", "mean", 0.4),
+            ("oi", "oi", "zos", "small_var_ratio", "mean", 0.2),
+            ("genda mean", "genda", "uo,vo", "jsd_zeta_over_f", "mean", 0.04),
+            ("oi", "oi", "uo,vo", "jsd_zeta_over_f", "mean", 0.08)]
+    f = plot_run_dir/"fine_scales.csv"
+    pd.DataFrame(rows, columns=["estimate", "method", "variable", "metric", "of", "value"]).to_csv(f, index=False)
+    try:
+        names = [p.name for p in plot_run(plot_run_dir, ["zos"], out=out, dpi=40)]
+        assert "diagnostics.png" in names and (out/"diagnostics.png").stat().st_size > 5_000
+        fig = figs["diagnostics.png"]
+        titles = [ax.get_title() for ax in fig.axes]
+        assert any("variance" in t for t in titles) and any("Jensen" in t for t in titles)
+        bars = [p.get_height() for ax in fig.axes for p in ax.patches if np.isfinite(p.get_height())]   # no member JSD
+        assert sorted(np.round(bars, 3)) == sorted([0.9, 0.4, 0.2, 0.04, 0.08])
+    finally: f.unlink()
