@@ -1238,7 +1238,8 @@ def plot_maps(run, # run folder or `Run`
             if len(coast): ax.add_collection(LineCollection(coast, colors="black", linewidths=0.7, **kw))
         if proj is not None:
             ax.set_extent(extent, crs=proj)
-            gl = ax.gridlines(draw_labels=["bottom", "left"], linewidth=0.3, color="gray", x_inline=False, y_inline=False,
+            sides = (["left"] if i % 4 == 0 else []) + (["bottom"] if i >= 4 else [])   # outer panels only: one grid
+            gl = ax.gridlines(draw_labels=sides or False, linewidth=0.3, color="gray", x_inline=False, y_inline=False,
                               rotate_labels=False)
             gl.n_steps = 8   # grid lines over a few degrees are nearly straight: 100 steps each made saving slow
             gl.xlabel_style = gl.ylabel_style = {"size": 9}
