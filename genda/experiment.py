@@ -646,20 +646,23 @@ def _map_figure(truth, ests, obs, day, path, variables=("zos", "thetao", "so", "
         err = g[v].mean("member") - t; el = float(np.nanmax(np.abs(err))) or 1.0
         for j, c in enumerate(cols):
             ax = axs[i, j]; ax.set_xticks([]); ax.set_yticks([])
-            if i == 0: ax.set_title(c, fontsize=8)
-            if j == 0: ax.set_ylabel(v, fontsize=8)
+            if i == 0: ax.set_title(c, fontsize=9)
+            if j == 0: ax.set_ylabel(v, fontsize=9)
             kw = dict(x="longitude", y="latitude", add_colorbar=False, add_labels=False)
             if c in panels: panels[c].plot(ax=ax, cmap=CMAPS.get(v, "viridis"), vmin=lim[0], vmax=lim[1], **kw)
             elif c == "GenDA spread": g[v].std("member").plot(ax=ax, cmap="cmo.amp", vmin=0, **kw)
             elif c == "GenDA error": err.plot(ax=ax, cmap="cmo.balance", vmin=-el, vmax=el, **kw)
-            elif c == "obs":
-                t.plot(ax=ax, cmap="Greys", alpha=0.25, **kw)
+            elif c == "obs":  # assimilated L3 only (never the truth, never withheld data)
+                drawn = 0
+                ax.set_xlim(float(t.longitude.min()), float(t.longitude.max())); ax.set_ylim(float(t.latitude.min()), float(t.latitude.max()))
                 for name, o in obs.items():
-                    if o.attrs.get("variable") != v or o.attrs.get("kind") != "L3": continue
+                    if o.attrs.get("variable") != v or o.attrs.get("kind") != "L3" or o.attrs.get("role", "assimilate") != "assimilate": continue
                     if "obs" in o.dims:
                         s = o.where(o.time.dt.floor("D") == np.datetime64(day, "D"), drop=True)
-                        ax.scatter(s.longitude, s.latitude, c=s.value, s=1, cmap=CMAPS.get(v), vmin=lim[0], vmax=lim[1])
-                    else: o.value.sel(time=day).plot(ax=ax, cmap=CMAPS.get(v), vmin=lim[0], vmax=lim[1], **kw)
+                        ax.scatter(s.longitude, s.latitude, c=s.value, s=1, cmap=CMAPS.get(v), vmin=lim[0], vmax=lim[1]); drawn += s.sizes["obs"]
+                    else:
+                        o.value.sel(time=day).plot(ax=ax, cmap=CMAPS.get(v), vmin=lim[0], vmax=lim[1], **kw); drawn += 1
+                if not drawn: ax.text(0.5, 0.5, f"no L3 data of {v}", ha="center", va="center", transform=ax.transAxes, fontsize=9)
             else: ax.set_axis_off()
     fig.suptitle(f"{str(day)[:10]}", fontsize=9); fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=80, format="png")); plt.close(fig)
