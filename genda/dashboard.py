@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING', 'METHODS', 'RUN_FILES', 'SUMMARY_SUFFIXES', 'PANELS',
-           'TITLES', 'SPECTRA_LINES', 'METHOD_COLORS', 'UNIT_LABELS', 'FIG_RC', 'DIAG_PANELS', 'JSD_LABELS', 'cmap',
+           'TITLES', 'UNIT_LABELS', 'SPECTRA_LINES', 'METHOD_COLORS', 'FIG_RC', 'DIAG_PANELS', 'JSD_LABELS', 'cmap',
            'make_example_run', 'find_runs', 'Run', 'resume_command', 'frame', 'isotropic_spectrum', 'masked_spectra',
-           'coastline', 'MapPlot', 'SpectraPlot', 'read_metrics', 'metrics_panel', 'metrics_table', 'MetricsPlot',
-           'Dashboard', 'offline_notebook', 'app', 'free_port', 'check_results', 'serve', 'main', 'unit_label',
+           'coastline', 'unit_label', 'MapPlot', 'SpectraPlot', 'read_metrics', 'metrics_panel', 'metrics_table',
+           'MetricsPlot', 'Dashboard', 'offline_notebook', 'app', 'free_port', 'check_results', 'serve', 'main',
            'pixel_coast', 'plot_maps', 'plot_spectra', 'plot_metrics', 'plot_diagnostics', 'write_metric_tables',
            'plot_run', 'plot_main']
 
@@ -526,6 +526,14 @@ def coastline(lat:np.ndarray, # latitudes (ascending)
     return [l for l in gen.lines(0.5) if len(l) > 1]
 
 # %% ../nbs/11_dashboard.ipynb #2f09c751
+UNIT_LABELS = {"degC": "°C", "degree_Celsius": "°C", "m s-1": "m s⁻¹", "m/s": "m s⁻¹", "psu": "psu", "m": "m"}
+
+def unit_label(var:str # a variable name
+              ) -> str:
+    "The unit of `var` as printed on figures (°C, m s⁻¹, psu, m); `UNITS` keeps the CF spelling written to netCDF."
+    u = UNITS.get(var, "")
+    return UNIT_LABELS.get(u, u)
+
 def _segments(lines):
     "Polylines (list of (N, 2) arrays) as an (M, 4) array of segments x0, y0, x1, y1."
     segs = [np.c_[l[:-1], l[1:]] for l in lines if len(l) > 1]
@@ -565,7 +573,7 @@ class MapPlot:
         lat, lon = fr["lat"], fr["lon"]
         x0, y0, x1, y1 = _bounds(lat, lon)
         height = int(width*(lat[-1]-lat[0])/max(lon[-1]-lon[0], 1e-9)/np.cos(np.deg2rad(np.mean(lat))))
-        unit = UNITS.get(var, "")
+        unit = unit_label(var)
         obs = panel == "obs"
         self.mapper = LinearColorMapper(palette=_palette(self.key), nan_color=(0, 0, 0, 0) if obs else "#cfc8b8")
         self.var = var
@@ -607,7 +615,7 @@ class MapPlot:
     def set_var(self, var:str):
         "Show another variable in the same figure: its colour map, unit and hover label (then `update` the data)."
         self.var, self.key = var, self.panel if self.panel in ("spread", "error") else var
-        unit = UNITS.get(var, "")
+        unit = unit_label(var)
         self.mapper.palette = _palette(self.key)
         self.colorbar.title = unit
         self.hover.tooltips = [("lon", "$x{0.00}"), ("lat", "$y{0.00}"), (f"{self.key} [{unit}]", "@image{0.0000}")]
@@ -1115,15 +1123,8 @@ def main(argv:list[str]|None=None):
     return serve(a.results, port=a.port, address=a.address, show=a.show, websocket_origin=a.allow_websocket_origin)
 
 # %% ../nbs/11_dashboard.ipynb #27a4e2db
-UNIT_LABELS = {"degC": "°C", "degree_Celsius": "°C", "m s-1": "m s⁻¹", "m/s": "m s⁻¹", "psu": "psu", "m": "m"}
 FIG_RC = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
           "legend.fontsize": 9, "figure.titlesize": 13}  # no text under 9 pt
-
-def unit_label(var:str # a variable name
-              ) -> str:
-    "The unit of `var` as printed on figures (°C, m s⁻¹, psu, m); `UNITS` keeps the CF spelling written to netCDF."
-    u = UNITS.get(var, "")
-    return UNIT_LABELS.get(u, u)
 
 def _squared(u): return f"{u}²" if " " not in u else f"({u})²"
 
