@@ -8,7 +8,7 @@ import math, time
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, predictor_step
+from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels
 
 # %% auto #0
 __all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'DEFAULT_WHITEN', 'GUIDANCE', 'vp_cos_tmax', 'clamped',
