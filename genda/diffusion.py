@@ -13,8 +13,8 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['edm_coefficients', 'EDMPrecond', 'sample_sigma', 'edm_weight', 'edm_loss', 'gaussian_kl', 'AnalyticGaussian',
            'edm_sigmas', 'loglinear_sigmas', 'VPCos', 'denoiser_to_eps', 'eps_to_denoised', 'eps_to_score',
-           'score_to_eps', 'denoiser_to_score', 'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments',
-           'gaussian_test_prior', 'predictor_step', 'langevin_step', 'sample_levels', 'MLPDenoiser']
+           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'heun_sample',
+           'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior', 'MLPDenoiser']
 
 # %% ../nbs/04_diffusion.ipynb #5252f3c9
 def _bcast(s, x):
@@ -212,92 +212,6 @@ def denoiser_to_score(D, x, sigma):  # EDM denoiser; VE state x + σ n; σ
     if sigma.ndim == 0: sigma = sigma.expand(x.shape[0])
     return (D(x, sigma) - x) / _bcast(sigma, x) ** 2
 
-# %% ../nbs/04_diffusion.ipynb #10de8864
-def _init(shape, x, sigma0, generator, dtype, device):
-    if x is not None: return x.to(dtype)
-    return sigma0 * torch.randn(shape, generator=generator, dtype=dtype, device=device)
-
-@torch.no_grad()
-def heun_sample(D,  # denoiser D(x, sigma)
-                shape: tuple,  # (N, *state) output shape
-                steps: int = 32,  # Heun steps (2 network evaluations each except the last)
-                sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,  # EDM grid
-                sigmas=None,  # explicit descending σ grid ending in 0 (overrides the EDM grid)
-                x=None,  # initial state at σ_max (default: σ_max × N(0, I))
-                generator=None, dtype=torch.float32, device="cpu",
-                progress: bool = False):  # show a tqdm bar
-    "Deterministic EDM Heun (2nd-order) sampler of the probability-flow ODE (Karras et al. 2022, Alg. 1)."
-    sig = edm_sigmas(steps, sigma_min, sigma_max, rho) if sigmas is None else torch.as_tensor(sigmas, dtype=torch.float64)
-    x = _init(shape, x, float(sig[0]), generator, dtype, device)
-    n = x.shape[0]
-    for i in tqdm(range(len(sig) - 1), disable=not progress, leave=False):
-        s, s1 = float(sig[i]), float(sig[i + 1])
-        d = (x - D(x, torch.full((n,), s, dtype=dtype, device=device))) / s
-        x1 = x + (s1 - s) * d
-        if s1 > 0:
-            d1 = (x1 - D(x1, torch.full((n,), s1, dtype=dtype, device=device))) / s1
-            x1 = x + (s1 - s) * (d + d1) / 2
-        x = x1
-    return x
-
-@torch.no_grad()
-def multistep_sample(D,  # denoiser D(x, sigma)
-                     shape: tuple,  # (N, *state) output shape
-                     steps: int = 32,  # steps = network evaluations
-                     sigma_min: float = 1e-3, sigma_max: float = 1e2,  # log-linear grid range
-                     sigmas=None,  # explicit descending σ grid ending in 0
-                     x=None, generator=None, dtype=torch.float32, device="cpu", progress: bool = False):
-    "Second-order multistep sampler (DPM-Solver++(2M), data prediction), one network evaluation per step."
-    sig = loglinear_sigmas(steps, sigma_min, sigma_max) if sigmas is None else torch.as_tensor(sigmas, dtype=torch.float64)
-    x = _init(shape, x, float(sig[0]), generator, dtype, device)
-    n, prev, h_prev = x.shape[0], None, None
-    for i in tqdm(range(len(sig) - 1), disable=not progress, leave=False):
-        s, s1 = float(sig[i]), float(sig[i + 1])
-        x0 = D(x, torch.full((n,), s, dtype=dtype, device=device))
-        if s1 == 0: x = x0; break
-        h = math.log(s / s1)
-        dx = x0 if prev is None else (1 + h / (2 * h_prev)) * x0 - h / (2 * h_prev) * prev
-        x = (s1 / s) * x + (1 - s1 / s) * dx
-        prev, h_prev = x0, h
-    return x
-
-@torch.no_grad()
-def ddim_sample(D,  # denoiser D(x, sigma) (EDM convention)
-                shape: tuple,  # (N, *state) output shape
-                steps: int = 64,  # steps = network evaluations
-                schedule=None,  # VP schedule (default VPCos(1e-3))
-                x=None, generator=None, dtype=torch.float32, device="cpu", progress: bool = False):
-    "Deterministic DDIM on a VP schedule (SDA's predictor x ← r x + (σ_s − r σ_t) ε̂, r = α_s/α_t); returns x̂ at t=0."
-    sch = schedule or VPCos()
-    ts = sch.times(steps)
-    x = _init(shape, x, float(sch.sigma(ts[0])), generator, dtype, device)
-    for i in tqdm(range(steps), disable=not progress, leave=False):
-        at, st, as_, ss = (float(v) for v in (sch.alpha(ts[i]), sch.sigma(ts[i]), sch.alpha(ts[i + 1]), sch.sigma(ts[i + 1])))
-        eps, _ = denoiser_to_eps(D, x, at, st)
-        r = as_ / at
-        x = r * x + (ss - r * st) * eps
-    return x / float(sch.alpha(ts[-1]))
-
-# %% ../nbs/04_diffusion.ipynb #b02a2b30
-def sampler_moments(sampler,  # callable x_init (B, D) -> samples (B, D), affine in x_init
-                    dim: int,  # state dimension
-                    init_std: float):  # std of the (zero-mean, white) initial state
-    "Exact output mean and covariance of a sampler that is affine in its initial noise (linear denoiser)."
-    X = torch.cat([torch.zeros(1, dim, dtype=torch.float64), torch.eye(dim, dtype=torch.float64)])
-    Y = sampler(X).reshape(dim + 1, dim)
-    b = Y[0]; M = (Y[1:] - b).T
-    return b, init_std ** 2 * M @ M.T
-
-def gaussian_test_prior(dim: int = 16,  # state dimension
-                        seed: int = 0,  # seed
-                        var_scale: float = 0.06):  # variance scale (0.06 reproduces method.md §5's DDIM KLs)
-    "A D-dim correlated Gaussian prior (random mean, exponential-kernel covariance with random scales) for sampler tests."
-    g = torch.Generator().manual_seed(seed)
-    i = torch.arange(dim, dtype=torch.float64)
-    K = torch.exp(-(i[:, None] - i[None]).abs() / 3.0)
-    sd = (0.5 + torch.rand(dim, generator=g, dtype=torch.float64)) * var_scale ** 0.5
-    return AnalyticGaussian(torch.randn(dim, generator=g, dtype=torch.float64), sd[:, None] * K * sd[None])
-
 # %% ../nbs/04_diffusion.ipynb #8f4d770a
 def predictor_step(D,  # denoiser D(x, sigma) (a prior or a guided denoiser)
                    z,  # (B, *state) state at noise level s
@@ -353,6 +267,77 @@ def sample_levels(D,  # denoiser D(x, sigma) (a prior or a guided denoiser)
         for _ in range(corrections): z = langevin_step(D, z, s1, randn(z.shape), tau)
         if callback is not None: callback(i, z)
     return z
+
+# %% ../nbs/04_diffusion.ipynb #10de8864
+def _init(shape, x, sigma0, generator, dtype, device):
+    if x is not None: return x.to(dtype)
+    return sigma0 * torch.randn(shape, generator=generator, dtype=dtype, device=device)
+
+def _run(D, x, sig, predictor, progress):  # `sample_levels` on an EDM-style grid ending in 0, with a tqdm bar
+    bar = tqdm(total=len(sig) - 1, disable=not progress, leave=False)
+    x = sample_levels(D, x, sig, predictor, callback=lambda i, z: bar.update(1)); bar.close()
+    return x
+
+@torch.no_grad()
+def heun_sample(D,  # denoiser D(x, sigma)
+                shape: tuple,  # (N, *state) output shape
+                steps: int = 32,  # Heun steps (2 network evaluations each except the last)
+                sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,  # EDM grid
+                sigmas=None,  # explicit descending σ grid ending in 0 (overrides the EDM grid)
+                x=None,  # initial state at σ_max (default: σ_max × N(0, I))
+                generator=None, dtype=torch.float32, device="cpu",
+                progress: bool = False):  # show a tqdm bar
+    "Deterministic EDM Heun (2nd-order) sampler of the probability-flow ODE (Karras et al. 2022, Alg. 1)."
+    sig = edm_sigmas(steps, sigma_min, sigma_max, rho) if sigmas is None else torch.as_tensor(sigmas, dtype=torch.float64)
+    return _run(D, _init(shape, x, float(sig[0]), generator, dtype, device), sig, "heun", progress)
+
+@torch.no_grad()
+def multistep_sample(D,  # denoiser D(x, sigma)
+                     shape: tuple,  # (N, *state) output shape
+                     steps: int = 32,  # steps = network evaluations
+                     sigma_min: float = 1e-3, sigma_max: float = 1e2,  # log-linear grid range
+                     sigmas=None,  # explicit descending σ grid ending in 0
+                     x=None, generator=None, dtype=torch.float32, device="cpu", progress: bool = False):
+    "Second-order multistep sampler (DPM-Solver++(2M), data prediction), one network evaluation per step."
+    sig = loglinear_sigmas(steps, sigma_min, sigma_max) if sigmas is None else torch.as_tensor(sigmas, dtype=torch.float64)
+    return _run(D, _init(shape, x, float(sig[0]), generator, dtype, device), sig, "multistep", progress)
+
+@torch.no_grad()
+def ddim_sample(D,  # denoiser D(x, sigma) (EDM convention)
+                shape: tuple,  # (N, *state) output shape
+                steps: int = 64,  # steps = network evaluations
+                schedule=None,  # VP schedule (default VPCos(1e-3))
+                x=None, generator=None, dtype=torch.float32, device="cpu", progress: bool = False):
+    "Deterministic DDIM on a VP schedule (SDA's predictor x ← r x + (σ_s − r σ_t) ε̂, r = α_s/α_t); returns x̂ at t=0."
+    sch = schedule or VPCos()
+    ts = sch.times(steps)
+    x = _init(shape, x, float(sch.sigma(ts[0])), generator, dtype, device)
+    for i in tqdm(range(steps), disable=not progress, leave=False):
+        at, st, as_, ss = (float(v) for v in (sch.alpha(ts[i]), sch.sigma(ts[i]), sch.alpha(ts[i + 1]), sch.sigma(ts[i + 1])))
+        eps, _ = denoiser_to_eps(D, x, at, st)
+        r = as_ / at
+        x = r * x + (ss - r * st) * eps
+    return x / float(sch.alpha(ts[-1]))
+
+# %% ../nbs/04_diffusion.ipynb #b02a2b30
+def sampler_moments(sampler,  # callable x_init (B, D) -> samples (B, D), affine in x_init
+                    dim: int,  # state dimension
+                    init_std: float):  # std of the (zero-mean, white) initial state
+    "Exact output mean and covariance of a sampler that is affine in its initial noise (linear denoiser)."
+    X = torch.cat([torch.zeros(1, dim, dtype=torch.float64), torch.eye(dim, dtype=torch.float64)])
+    Y = sampler(X).reshape(dim + 1, dim)
+    b = Y[0]; M = (Y[1:] - b).T
+    return b, init_std ** 2 * M @ M.T
+
+def gaussian_test_prior(dim: int = 16,  # state dimension
+                        seed: int = 0,  # seed
+                        var_scale: float = 0.06):  # variance scale (0.06 reproduces method.md §5's DDIM KLs)
+    "A D-dim correlated Gaussian prior (random mean, exponential-kernel covariance with random scales) for sampler tests."
+    g = torch.Generator().manual_seed(seed)
+    i = torch.arange(dim, dtype=torch.float64)
+    K = torch.exp(-(i[:, None] - i[None]).abs() / 3.0)
+    sd = (0.5 + torch.rand(dim, generator=g, dtype=torch.float64)) * var_scale ** 0.5
+    return AnalyticGaussian(torch.randn(dim, generator=g, dtype=torch.float64), sd[:, None] * K * sd[None])
 
 # %% ../nbs/04_diffusion.ipynb #eda20742
 class MLPDenoiser(nn.Module):

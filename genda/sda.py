@@ -11,9 +11,8 @@ from tqdm.auto import tqdm
 from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels
 
 # %% auto #0
-__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'DEFAULT_WHITEN', 'GUIDANCE', 'vp_cos_tmax', 'clamped',
-           'tweedie_cov', 'noise_grid', 'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample',
-           'assimilate', 'twin_check']
+__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov', 'noise_grid',
+           'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample', 'assimilate', 'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -113,7 +112,7 @@ def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
     return u.to(out), n
 
 # %% ../nbs/06_sda.ipynb #46c19ce1
-DEFAULT_SOLVER, DEFAULT_ITERS, DEFAULT_TOL, DEFAULT_WHITEN = "gmres", 10, 1e-2, False  # MMPS defaults, chosen by the measurements below
+DEFAULT_SOLVER, DEFAULT_ITERS, DEFAULT_TOL = "gmres", 10, 1e-2  # MMPS defaults, chosen by the measurements below
 
 def _lin(A, x0):  # w -> A'(x0) w (the operator's Jacobian at x0), forward mode with a double-vjp fallback
     fwd = [True]
@@ -160,12 +159,12 @@ class Guidance:
             z = z.detach().requires_grad_(True)
             xh = self.denoise(z, s)
             yh = self.A(xh)
-            return self.guide(z, xh, yh, (y - yh).detach(), y, std, s).detach()
+            return self.guide(z, xh, yh, (y - yh).detach(), std, s).detach()
 
-    def guide(self, z, xh, yh, r, y, std, s):  # implemented by each guidance
+    def guide(self, z, xh, yh, r, std, s):  # implemented by each guidance
         raise NotImplementedError
 
-    def _grad_loglik(self, z, yh, r, var):  # the step s^2 grad_z log N(y; A(x_hat), diag var), one VJP
+    def _grad_loglik(self, z, yh, r, var):  # grad_z log N(y; A(x_hat), diag var) = Jᵀ Aᵀ r / var, one VJP
         self.vjp += 1
         return torch.autograd.grad(yh, z, r / var)[0]
 
@@ -176,13 +175,13 @@ class MMPS(Guidance):
                  solver: str = DEFAULT_SOLVER,  # "cg" (float64, per-member stops) | "gmres" (float64, minimal residual)
                  tol: float = DEFAULT_TOL,  # relative residual at which a solve stops
                  warm: bool = True,  # start each solve from the previous step's solution (one trajectory per instance)
-                 whiten: bool = DEFAULT_WHITEN,  # solve the system scaled by the observation errors (residuals in units of std)
+                 whiten: bool = False,  # solve the system scaled by the observation errors (residuals in units of std)
                  amp: torch.dtype | None = torch.bfloat16):
         super().__init__(D, A, y, std, amp)
         if solver not in ("cg", "gmres"): raise ValueError(f"unknown solver {solver!r} (cg, gmres)")
         self.iters, self.solver, self.tol, self.warm, self.whiten, self.u = iters, solver, tol, warm, whiten, None
 
-    def guide(self, z, xh, yh, r, y, std, s):
+    def guide(self, z, xh, yh, r, std, s):
         Al = _lin(self.A, xh.detach()); s2, var = s * s, std ** 2
         def vjp(v, keep=True):
             self.vjp += 1
@@ -208,7 +207,7 @@ class SDA(Guidance):
                  amp: torch.dtype | None = torch.bfloat16):
         super().__init__(D, A, y, std, amp); self.gamma = gamma
 
-    def guide(self, z, xh, yh, r, y, std, s):
+    def guide(self, z, xh, yh, r, std, s):
         return xh.detach() + s * s * self._grad_loglik(z, yh, r, std ** 2 + self.gamma * s * s)
 
 class DPS(Guidance):
@@ -218,7 +217,7 @@ class DPS(Guidance):
                  amp: torch.dtype | None = torch.bfloat16):
         super().__init__(D, A, y, std, amp); self.zeta = zeta
 
-    def guide(self, z, xh, yh, r, y, std, s):
+    def guide(self, z, xh, yh, r, std, s):
         c = self.sigma_data ** 2 / (self.sigma_data ** 2 + s * s)
         return xh.detach() + self.zeta * s * s * self._grad_loglik(z, yh, r, std ** 2 + c * s * s)
 
@@ -261,7 +260,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            solver: str = DEFAULT_SOLVER,  # MMPS: "cg" | "gmres" (both float64 on the observation space)
            tol: float = DEFAULT_TOL,  # MMPS: relative residual at which a solve stops
            warm: bool = True,  # MMPS: start each solve from the previous step's solution
-           whiten: bool = DEFAULT_WHITEN,  # MMPS: solve with residuals in units of the observation errors
+           whiten: bool = False,  # MMPS: solve with residuals in units of the observation errors
            zeta: float = 1.0,  # DPS step scale
            sigma_max: float | None = 80.,  # cap on sigma/alpha fed to D (EDM range); None: the reference's 1e3
            sigma_min: float | None = None,  # last noise level (grid default)
