@@ -15,10 +15,10 @@ __all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'STATE_VARS', 'CLAIM1
            'CLAIM1_TEXT', 'UNET_INPUTS_NOTE', 'TRANSFER_VARS', 'CLI_HINTS', 'DEMO_CLAIM1', 'DEMO', 'atomic_write',
            'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs', 'gather_metrics',
            'run_sweep', 'plot_sweep', 'sweep_client', 'RunConfig', 'run_days', 'select_tile', 'scaled_errors',
-           'simulate_obs', 'genda_days', 'score_run', 'fine_scales', 'claim1_table', 'run_osse', 'metric_table',
-           'write_report', 'score_ose', 'run_ose', 'transfer_table', 'transfer_summary', 'plot_transfer',
-           'transfer_report', 'osse_main', 'ose_main', 'sweep_main', 'data_summary', 'channels_figure', 'claims_table',
-           'demo_main', 'main']
+           'simulate_obs', 'blocks', 'genda_days', 'score_run', 'fine_scales', 'claim1_table', 'run_osse',
+           'metric_table', 'write_report', 'score_ose', 'run_ose', 'transfer_table', 'transfer_summary',
+           'plot_transfer', 'transfer_report', 'osse_main', 'ose_main', 'sweep_main', 'data_summary', 'channels_figure',
+           'claims_table', 'demo_main', 'main']
 
 # %% ../nbs/10_experiment.ipynb #cf70a92e
 def _umask() -> int:
@@ -308,6 +308,7 @@ class RunConfig:
     method:str = "mmps" # posterior sampler: mmps | sda | dps
     steps:int = 24 # sampler steps (MMPS: 24 meets the exact-posterior targets of 06_sda; the study's SDA used 256)
     members:int = 8 # ensemble size
+    trajectory:int = 0 # GenDA over trajectories of this many consecutive days sampled jointly with the window prior (0: each day alone with the daily prior); a trajectory is the unit a run resumes by
     gamma:float = 0.1 # SDA likelihood inflation
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
     solver:str|None = None # MMPS Krylov solver: gmres | cg (None: genda.sda's default, gmres)
@@ -325,6 +326,7 @@ class RunConfig:
     def __post_init__(self):
         if self.method not in ("mmps", "sda", "dps"): raise ValueError(f"method must be mmps, sda or dps, not {self.method!r}")
         if self.days < 1 or self.members < 1 or self.steps < 1: raise ValueError("days, members and steps must be >= 1")
+        if self.trajectory < 0: raise ValueError(f"trajectory must be >= 0 days (0: day by day), not {self.trajectory}")
         if self.threads is not None and int(self.threads) < 1: raise ValueError(f"threads must be >= 1 (or None), not {self.threads}")
         self.baselines = tuple(self.baselines or ())
         if isinstance(self.tile, str) and self.tile != "auto":  # from a command line: "full" or "lat0,lat1,lon0,lon1"
@@ -472,23 +474,50 @@ def _barrier():
     if dist.is_available() and dist.is_initialized(): dist.barrier()
 
 # %% ../nbs/10_experiment.ipynb #3e50869e
-def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, folder:Path, prior=None) -> list[Path]:
-    """Assimilate each day into `folder/YYYY-MM-DD.nc` (members in physical units); days already there are skipped,
-    so an interrupted run resumes. Under `torchrun` each process takes every WORLD_SIZE-th day."""
-    from genda import sda, observe
+def blocks(days, # the run's days
+           length:int, # trajectory length (0: one day per block)
+           window:int=1, # the prior's window: no block is shorter (a short remainder joins the block before it)
+          ) -> list:
+    "Consecutive blocks of `length` days (the last one takes a remainder shorter than `window`); one day each when `length` is 0."
+    days = list(days)
+    if not length: return [[d] for d in days]
+    if len(days) < window: raise ValueError(f"{len(days)} days are fewer than the window prior's {window}: assimilate at least {window} days")
+    out = [days[a:a + length] for a in range(0, len(days), length)]
+    if len(out) > 1 and len(out[-1]) < max(window, 1): out[-2] += out.pop()
+    return out
+
+def _prior(cfg:RunConfig):
+    "The run's prior: `cfg.prior`, else the shipped daily prior, or the window prior for trajectories."
     from genda.train import load_prior
+    pr = load_prior(cfg.prior or ("demo-window" if cfg.trajectory else "demo"))
+    w = int(getattr(pr, "window", 1))
+    if cfg.trajectory and w < 2: raise ValueError(f"trajectory={cfg.trajectory} needs a window prior; {cfg.prior!r} is a daily prior")
+    if not cfg.trajectory and w > 1: raise ValueError(f"the prior {cfg.prior!r} is a {w}-day window prior: set trajectory (days per trajectory, >= {w})")
+    if cfg.trajectory and cfg.trajectory < w: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {w} days")
+    return pr
+
+def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, folder:Path, prior=None) -> list[Path]:
+    """Assimilate into `folder/YYYY-MM-DD.nc` (members in physical units): each day alone, or with `cfg.trajectory`
+    blocks of consecutive days sampled jointly by the window prior. Blocks whose days are all there are skipped, so an
+    interrupted run resumes. Under `torchrun` each process takes every WORLD_SIZE-th block."""
+    from genda import sda, observe
     rank, ws = _distributed()
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder/f"{pd.Timestamp(d).date()}.nc" for d in days]
-    todo = [(i, d, p) for i, (d, p) in enumerate(zip(days, paths)) if i % ws == rank and not p.exists()]
-    if todo and prior is None: prior = load_prior(cfg.prior)
-    for i, d, p in tqdm(todo, desc=f"GenDA {cfg.method} (rank {rank})" if ws > 1 else f"GenDA {cfg.method}", disable=None):
-        day = grid.sel(time=d)
-        A = observe.build_operator(obs, d, day, stats, superobs=cfg.superobs)
-        ens = sda.assimilate(prior, A, stats, day, d, members=cfg.members, method=cfg.method, steps=cfg.steps,
-                             gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False,
-                             **{k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver).items() if v is not None})
-        save_nc(ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members), p)
+    path = lambda d: folder/f"{pd.Timestamp(d).date()}.nc"
+    paths = [path(d) for d in days]
+    if prior is None and any(not p.exists() for p in paths): prior = _prior(cfg)
+    bl = blocks(days, cfg.trajectory, int(getattr(prior, "window", 1)) if prior is not None else 1)
+    todo = [(i, b) for i, b in enumerate(bl) if i % ws == rank and not all(path(d).exists() for d in b)]
+    what = f"GenDA {cfg.method}" + (f", {cfg.trajectory}-day trajectories" if cfg.trajectory else "")
+    kw = {k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver).items() if v is not None}
+    for i, b in tqdm(todo, desc=f"{what} (rank {rank})" if ws > 1 else what, disable=None):
+        g = grid.sel(time=b[0])
+        A = (observe.build_trajectory_operator(obs, b, g, stats, superobs=cfg.superobs) if cfg.trajectory
+             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs))
+        ens = sda.assimilate(prior, A, stats, g, b if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
+                             steps=cfg.steps, gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False, **kw)
+        ens = ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members)
+        for d in b: save_nc(ens.sel(time=[np.datetime64(pd.Timestamp(d), "ns")]), path(d))   # one file per day, atomic
     _barrier()
     return paths
 
@@ -579,7 +608,7 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
     raw = data.open_source(cfg.source)
     days = run_days(cfg, raw.time.values)
     w = pd.Timedelta(days=cfg.window)
-    prior = load_prior(cfg.prior)
+    prior = _prior(cfg)
     win = select_tile(raw.sel(time=slice(days[0] - w, days[-1] + w)), getattr(prior, "img_size", None), cfg.tile).load()
     on_tile = lambda s: s.sel(latitude=win.latitude, longitude=win.longitude)
     try: stats = on_tile(stats)
@@ -786,7 +815,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     _barrier()
     _, stats = data.prepared(prior_source)             # the prior's statistics, never the observed world's
     w = pd.Timedelta(days=cfg.window)
-    prior = load_prior(cfg.prior)
+    prior = _prior(cfg)
     if real:                                           # the prior's grid and land mask; the entry's days
         days = run_days(cfg, pd.date_range(*entry["period"]))
         hidden = _mask_grid(stats, pd.date_range(days[0] - w, days[-1] + w))

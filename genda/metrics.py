@@ -17,10 +17,10 @@ __all__ = ['OMEGA', 'R_EARTH', 'KM_PER_DEG', 'CONVENTIONS', 'DX_KM_2021A', 'DRIF
            'daily_score', 'mu_sigma', 'psd_score', 'crossing_wavelength', 'contour_wavelengths', 'interp_wavelength',
            'effective_resolution', 'haversine_km', 'at_points', 'along_track_segments', 'along_track_psd_score',
            'along_track_scores', 'ocean_box', 'isotropic_psd', 'isotropic_spectrum', 'spectral_ratio', 'coherence',
-           'ke_spectrum', 'crps', 'spread_skill', 'rank_histogram', 'energy_score', 'pdf', 'jensen_shannon', 'coriolis',
-           'relative_vorticity', 'divergence', 'zeta_over_f', 'skewness', 'gradient_magnitude', 'orcast_metrics',
-           'drifter_scores', 'map_currents', 'simulate_drifters', 'save_drifters', 'load_drifters', 'score_fields',
-           'strain_rate', 'fine_scale_table']
+           'tendency_ratio', 'ke_spectrum', 'crps', 'spread_skill', 'rank_histogram', 'energy_score', 'pdf',
+           'jensen_shannon', 'coriolis', 'relative_vorticity', 'divergence', 'zeta_over_f', 'skewness',
+           'gradient_magnitude', 'orcast_metrics', 'drifter_scores', 'map_currents', 'simulate_drifters',
+           'save_drifters', 'load_drifters', 'score_fields', 'strain_rate', 'fine_scale_table']
 
 # %% ../nbs/09_metrics.ipynb #d4c54ac6
 OMEGA = 7.2921e-5  # Earth's rotation rate [rad s-1]
@@ -541,6 +541,16 @@ def coherence(est: xr.DataArray, # estimate
     _, se, _ = _iso_reduce(np.abs(Fe) ** 2, dims)
     _, st, _ = _iso_reduce(np.abs(Ft) ** 2, dims)
     return xr.DataArray((sr ** 2 + si ** 2) / (se * st), dims="freq_r", coords={"freq_r": k})
+
+# %% ../nbs/09_metrics.ipynb #84cf5bee
+def tendency_ratio(est: xr.DataArray, # estimate on (time, latitude, longitude), optional member dim (each member's own tendencies)
+                   truth: xr.DataArray, # reference on the same grid
+                   dims=("latitude", "longitude"), # (y, x) dims
+                  ) -> xr.DataArray:
+    """Isotropic spectrum of the day-to-day change x(t+1) − x(t) of the estimate over the truth's, per wavenumber
+    (averaged over days and members): 1 = the truth's temporal coherence at that scale; > 1 = members jump from day to day."""
+    est, truth = xr.align(est, truth, join="inner")
+    return spectral_ratio(est.diff("time"), truth.diff("time"), dims)
 
 # %% ../nbs/09_metrics.ipynb #f81629b1
 def ke_spectrum(u: xr.DataArray, # eastward velocity [m s-1]

@@ -161,6 +161,9 @@ NET_CONFIGS = {
     # trainable on a 2-core CPU in ~30 min: 32x32 crops (fully convolutional, so it also runs on 64x64 grids)
     "demo": dict(img_size=32, in_channels=7, model_channels=32, channel_mult=(1, 2, 2), num_blocks=1,
                  attn_resolutions=(16,), dropout=0.0),
+    # the window prior: the demo net on a stack of 5 consecutive days (channels = days x 7; genda.sda.WindowPrior)
+    "demo-window": dict(img_size=32, in_channels=35, model_channels=32, channel_mult=(1, 2, 2), num_blocks=1,
+                        attn_resolutions=(16,), dropout=0.0),
     # for tests
     "tiny": dict(img_size=16, in_channels=7, model_channels=8, channel_mult=(1, 2), num_blocks=1,
                  attn_resolutions=(8,), dropout=0.0),

@@ -21,9 +21,10 @@ __all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS
            'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'error_preset', 'correlated_noise',
            'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3', 'simulate_l4',
            'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother', 'SmoothSample',
-           'GridErrorCov', 'Operator', 'super_observations', 'build_operator', 'read_l3_ssh', 'read_l3s_sst',
-           'read_l4_ssh', 'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
-           'is_observation_source', 'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
+           'GridErrorCov', 'Operator', 'super_observations', 'build_operator', 'TrajectoryOperator',
+           'build_trajectory_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst', 'read_l4_sss',
+           'read_drifters', 'read_obs', 'fixture_product', 'read_winds', 'is_observation_source', 'obs_files',
+           'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
 R_EARTH = 6.371e6        # m
@@ -754,6 +755,36 @@ def build_operator(obs:dict, # observation set (physical units)
         ys.append((v - ref)/scale); ss.append(s/scale)
     y = np.concatenate(ys) if ys else np.zeros(0); s = np.concatenate(ss) if ss else np.zeros(0)
     return Operator(parts, y, s, covs)
+
+# %% ../nbs/02_observe.ipynb #727414a5
+class TrajectoryOperator(nn.Module):
+    "Observations of a trajectory x (B, L, C, H, W): day d's operator on x[:, d], stacked; `y`, `std` and `day` (M,) (the day index of each observation)."
+    def __init__(self, ops:list): # one operator per day (`Operator`, or any module with `y`, `std`)
+        super().__init__()
+        self.ops = nn.ModuleList(ops)
+        self.sizes = [int(o.y.numel()) for o in ops]
+        self.register_buffer("y", torch.cat([o.y.float().reshape(-1) for o in ops]))
+        self.register_buffer("std", torch.cat([o.std.float().reshape(-1) for o in ops]))
+        self.register_buffer("day", torch.cat([torch.full((n,), d, dtype=torch.long) for d, n in enumerate(self.sizes)]))
+        self.covs = [k for o in ops for k in getattr(o, "covs", {})]  # non-empty: some day has correlated errors (MMPS uses noise_cov)
+    def forward(self, x):
+        if x.ndim < 3 or x.shape[1] != len(self.ops):
+            raise ValueError(f"a trajectory of {len(self.ops)} days (B, {len(self.ops)}, C, H, W) expected, got {tuple(x.shape)}")
+        return torch.cat([o(x[:, d]) for d, o in enumerate(self.ops)], -1)
+    def noise_cov(self, v):
+        "R v, block diagonal over days."
+        parts = torch.split(v, self.sizes, -1)
+        return torch.cat([o.noise_cov(u) if len(getattr(o, "covs", ())) else o.std.to(u.dtype)**2*u
+                          for o, u in zip(self.ops, parts)], -1)
+
+def build_trajectory_operator(obs:dict, # observation set (physical units)
+                              days, # the consecutive days of the trajectory (date-likes)
+                              grid_ds:xr.Dataset, # state grid and ocean mask
+                              stats:xr.Dataset|None=None, # normalisation stats; None = physical units
+                              **kw, # passed to `build_operator` (channels, roles, superobs, correlated, nugget)
+                             ) -> TrajectoryOperator:
+    "The operator of a trajectory: every day's observations with their own day index (`build_operator` per day)."
+    return TrajectoryOperator([build_operator(obs, d, grid_ds, stats, **kw) for d in days])
 
 # %% ../nbs/02_observe.ipynb #b93d9f0f
 CMEMS_PRODUCTS = {   # reader name -> (Copernicus Marine dataset id, variables)

@@ -14,7 +14,8 @@ from .data import CHANNELS
 from .metrics import isotropic_psd, jensen_shannon
 
 # %% auto #0
-__all__ = ['jsd', 'isotropic_spectrum', 'laplacian', 'prior_report', 'sample_prior', 'heldout_crops', 'report_prior']
+__all__ = ['QUALITY_TARGETS', 'jsd', 'isotropic_spectrum', 'laplacian', 'prior_report', 'quality_targets', 'sample_prior',
+           'heldout_crops', 'report_prior', 'window_report']
 
 # %% ../nbs/prior_report.ipynb #3d894981
 def _np(x): return x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64)
@@ -61,9 +62,13 @@ def prior_report(samples,  # (N, C, H, W) prior samples (normalised)
         k, Ps = isotropic_spectrum(s[:, i]); _, Pd = isotropic_spectrum(d[:, i])
         ratio = Ps / Pd; spec[c] = (k, ratio)
         hi = k > k.max() / 4
+        thirds = {f"spec_{n}": float(Ps[b].sum() / Pd[b].sum())  # band power ratio in each third of the resolved wavenumbers
+                  for n, b in zip(("large", "mid", "small"), np.array_split(np.arange(len(k)), 3))}
         rows.append(dict(channel=c, mean_prior=s[:, i].mean(), mean_data=d[:, i].mean(), std_prior=s[:, i].std(),
-                         std_data=d[:, i].std(), std_ratio=s[:, i].std() / d[:, i].std(), jsd=jsd(s[:, i], d[:, i], bins),
-                         spec_ratio=float(np.exp(np.log(ratio).mean())), spec_ratio_small=float(np.exp(np.log(ratio[hi]).mean()))))
+                         std_data=d[:, i].std(), std_ratio=s[:, i].std() / d[:, i].std(),
+                         mean_offset=(s[:, i].mean() - d[:, i].mean()) / d[:, i].std(), jsd=jsd(s[:, i], d[:, i], bins),
+                         spec_ratio=float(np.exp(np.log(ratio).mean())), spec_ratio_small=float(np.exp(np.log(ratio[hi]).mean())),
+                         **thirds))
     per = pd.DataFrame(rows).set_index("channel")
     idx = {c: i for i, c in enumerate(channels)}
     joint = {}
@@ -75,6 +80,9 @@ def prior_report(samples,  # (N, C, H, W) prior samples (normalised)
             sp = lambda a: np.hypot(a[:, idx["u_ageo_eddy"]], a[:, idx["v_ageo_eddy"]])
             joint["corr |grad zos|-speed"] = (_corr(_grad(s[:, z]), sp(s)[:, 1:-1, 1:-1]), _corr(_grad(d[:, z]), sp(d)[:, 1:-1, 1:-1]))
         joint["skew zeta_g/f (lap zos)"] = (_skew(laplacian(s[:, z])), _skew(laplacian(d[:, z])))
+    cs, cd = (np.corrcoef(a.transpose(1, 0, 2, 3).reshape(a.shape[1], -1)) for a in (s, d))
+    iu = np.triu_indices(len(channels), 1)
+    joint["max |corr diff|, all channel pairs"] = (float(np.abs(cs - cd)[iu].max()), 0.0)
     joint = pd.DataFrame(joint, index=["prior", "data"]).T
     fig = _figure(s, d, channels, spec) if plot else None
     if fig is not None and path is not None:
@@ -103,6 +111,26 @@ def _figure(s, d, channels, spec):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/prior_report.ipynb #197d2db6
+QUALITY_TARGETS = dict(std_ratio=(0.8, 1.25), mean_offset=0.2, spec=(0.67, 1.5), corr=0.1)  # issue 12's prior targets
+
+def quality_targets(per,  # per-channel table of `prior_report`
+                    joint):  # joint table of `prior_report`
+    "Every quality target of a prior, its value and whether it is met (one row per channel and target)."
+    T = QUALITY_TARGETS; rows = []
+    for c, r in per.iterrows():
+        rows.append((c, "std ratio", f"{T['std_ratio'][0]}-{T['std_ratio'][1]}", r.std_ratio, T["std_ratio"][0] <= r.std_ratio <= T["std_ratio"][1]))
+        rows.append((c, "|mean offset| / std", f"< {T['mean_offset']}", abs(r.mean_offset), abs(r.mean_offset) < T["mean_offset"]))
+        for b in ("large", "mid", "small"):
+            v = r[f"spec_{b}"]
+            rows.append((c, f"spectrum ratio, {b} scales", f"{T['spec'][0]}-{T['spec'][1]}", v, T["spec"][0] <= v <= T["spec"][1]))
+    if "skew zeta_g/f (lap zos)" in joint.index:
+        p_, d_ = joint.loc["skew zeta_g/f (lap zos)"]
+        rows.append(("zos", "vorticity skewness sign", f"data's ({d_:+.2f})", p_, bool(np.sign(p_) == np.sign(d_))))
+    v = joint.loc["max |corr diff|, all channel pairs", "prior"]
+    rows.append(("all", "max |corr difference|", f"<= {T['corr']}", v, v <= T["corr"]))
+    return pd.DataFrame(rows, columns=["channel", "target", "range", "value", "met"])
+
 # %% ../nbs/prior_report.ipynb #728dda0b
 @torch.no_grad()
 def sample_prior(D,  # denoiser (e.g. `genda.train.load_prior()`)
@@ -124,13 +152,14 @@ def heldout_crops(size: int,  # crop size
                   n: int = 64,  # number of crops
                   source: str = "demo",  # catalog source
                   split: str = "test",  # catalog split
-                  seed: int = 0):  # seed
-    "Random land-free crops (n, C, size, size) of the held-out split of a prepared source."
+                  seed: int = 0,  # seed
+                  window: int = 1):  # consecutive days per crop (a window prior's samples)
+    "Random land-free crops (n, window x C, size, size) of the held-out split of a prepared source."
     from genda import data as gdata
     from genda.train import FieldSource
     norm, _ = gdata.prepared(source)
     ds = gdata.CropDataset(norm, size=size, period=gdata.splits(source)[split], in_memory=True)
-    return FieldSource(ds.data, size, positions=ds.positions).batch(n, torch.Generator().manual_seed(seed))
+    return FieldSource(ds.data, size, positions=ds.positions, window=window).batch(n, torch.Generator().manual_seed(seed))
 
 def report_prior(D=None,  # denoiser (default: the shipped demo prior)
                  n: int = 32,  # prior samples
@@ -142,7 +171,29 @@ def report_prior(D=None,  # denoiser (default: the shipped demo prior)
         from genda.train import load_prior
         D = load_prior()
     s = sample_prior(D, n, steps)
-    d = heldout_crops(D.img_size, max(n, 64), source, split)
-    per, joint, fig = prior_report(s, d, path=path)
+    w = int(getattr(D, "window", 1) or 1)
+    d = heldout_crops(D.img_size, max(n, 64), source, split, window=w)
+    C = s.shape[1] // w; mid = slice((w // 2) * C, (w // 2 + 1) * C)  # a window prior: its middle day
+    per, joint, fig = prior_report(s[:, mid], d[:, mid], path=path)
     print(per.round(3).to_string()); print(joint.round(3).to_string())
+    if w > 1:
+        tend = window_report(s, d, w); print(tend.round(3).to_string())
+        return per, joint, fig, tend
     return per, joint, fig
+
+def window_report(samples,  # (N, k x C, H, W) window-prior samples (normalised, days stacked day-major)
+                  data,  # (M, k x C, H, W) held-out windows of consecutive days
+                  window: int,  # k
+                  channels: list | None = None):  # channel names (default: CHANNELS)
+    "Day-to-day statistics of a window prior against held-out windows, per channel: std of the daily change and lag-1 correlation."
+    s, d = _np(samples), _np(data)
+    C = s.shape[1] // window; channels = list(channels or CHANNELS)[:C]
+    rows = []
+    for i, c in enumerate(channels):
+        st = lambda a: np.stack([a[:, t * C + i] for t in range(window)], 1)  # (N, k, H, W)
+        S, Dd = st(s), st(d)
+        ds_, dd_ = np.diff(S, axis=1), np.diff(Dd, axis=1)
+        lag = lambda a: _corr(a[:, :-1], a[:, 1:])
+        rows.append(dict(channel=c, change_std_prior=ds_.std(), change_std_data=dd_.std(), change_std_ratio=ds_.std() / dd_.std(),
+                         lag1_prior=lag(S), lag1_data=lag(Dd)))
+    return pd.DataFrame(rows).set_index("channel")

@@ -12,7 +12,8 @@ from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels
 
 # %% auto #0
 __all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov', 'noise_grid',
-           'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample', 'assimilate', 'twin_check']
+           'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample', 'WindowPrior', 'assimilate',
+           'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -309,6 +310,40 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
     nch = math.ceil(members / chunk)
     return x, dict(nfe=nfe // nch, vjp=nvjp // nch, seconds=time.perf_counter() - t0, levels=levels)
 
+# %% ../nbs/06_sda.ipynb #7b7e7e59
+class WindowPrior(torch.nn.Module):
+    "Denoiser of trajectories (B, L, C, H, W), L ≥ k, composed from a k-day window prior on (B, k·C, H, W): each day from the window that centres it."
+    def __init__(self,
+                 D,  # window prior D(x, σ) on (B, k·C, H, W), days stacked day-major (e.g. `genda.train.load_prior("demo-window")`)
+                 window: int | None = None,  # k (default: D.window)
+                 batch: int | None = None):  # most windows per network call (None: all at once)
+        super().__init__()
+        self.D, self.k, self.batch = D, int(window or getattr(D, "window", 0) or 0), batch
+        if self.k < 1: raise ValueError("a window prior needs its window length k (D.window or window=k)")
+        ch = getattr(D, "channels", None)
+        self.channels = ch // self.k if ch else None  # channels per day
+        self.sigma_data = float(getattr(D, "sigma_data", 1.0))
+        self.stats, self.img_size = getattr(D, "stats", None), getattr(D, "img_size", None)
+        self.window = self.k
+
+    def windows(self, L: int):  # trajectory length
+        "(start j(i), position i − j(i)) of the window that denoises each day i."
+        if L < self.k: raise ValueError(f"a trajectory of {L} days is shorter than the prior's window of {self.k} days")
+        i = torch.arange(L); j = (i - self.k // 2).clamp(0, L - self.k)
+        return j, i - j
+
+    def forward(self, x, sigma):  # x (B, L, C, H, W); σ (B,) or scalar
+        B, L = x.shape[:2]; k = self.k; J = L - k + 1
+        j, pos = self.windows(L)
+        w = x[:, torch.arange(J)[:, None] + torch.arange(k)]  # (B, J, k, C, H, W)
+        w = w.reshape(B * J, k * x.shape[2], *x.shape[3:])
+        s = torch.as_tensor(sigma, device=x.device)
+        s = (s.expand(B) if s.ndim == 0 else s.reshape(B)).repeat_interleave(J)
+        n = self.batch or len(w)
+        out = torch.cat([self.D(w[a:a + n], s[a:a + n]) for a in range(0, len(w), n)])
+        out = out.reshape(B, J, k, *x.shape[2:])
+        return out[:, j, pos]
+
 # %% ../nbs/06_sda.ipynb #5083fb6b
 def _ensemble_stats(ds):  # add <var>_mean and <var>_std over `member`
     for v in list(ds.data_vars):
@@ -321,34 +356,45 @@ def _ensemble_stats(ds):  # add <var>_mean and <var>_std over `member`
         ds[f"{v}_std"] = sd
     return ds
 
-def assimilate(prior,  # denoiser D(x, sigma) on normalised (B, C, H, W) states (e.g. genda.train.load_prior())
-               operator,  # observation operator with `y`, `std` (genda.observe.build_operator), or an observation set
+def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train.load_prior()), or a window prior / `WindowPrior`
+               operator,  # observation operator with `y`, `std` (genda.observe.build_operator / build_trajectory_operator), or an observation set
                stats=None,  # normalisation stats (genda.data.preprocess); default prior.stats; None: stay normalised
                grid_ds=None,  # Dataset giving latitude, longitude and the land mask (NaN in ocean variables)
-               day=None,  # the assimilated day (date-like)
+               day=None,  # the assimilated day (date-like), or the consecutive days of a trajectory (window prior)
                members: int = 16,  # ensemble size
                method: str = "mmps",  # "mmps" | "sda" | "dps"
                currents: bool = True,  # add uo, vo (total 15 m currents) when the stats allow
                **kw):  # passed to `sample` (steps, grid, predictor, gamma, cg_iters, seed, chunk, amp, ...)
-    "Ensemble analysis of one day as an xr.Dataset with a `member` dim, physical units, ensemble mean and std."
+    """Ensemble analysis as an xr.Dataset (member, time, latitude, longitude) in physical units, with ensemble mean and std:
+    one day with a daily prior, or a whole trajectory of consecutive days, sampled jointly, with a window prior."""
     import pandas as pd, xarray as xr
     from genda.data import CHANNELS, VAR_ATTRS, ocean_mask, denormalise, total_current
     stats = getattr(prior, "stats", None) if stats is None else stats
+    days = [None] if day is None else list(pd.to_datetime(np.atleast_1d(np.asarray(day, dtype="datetime64[ns]"))).normalize())
+    traj = isinstance(prior, WindowPrior) or int(getattr(prior, "window", 1) or 1) > 1
+    if len(days) > 1 and not traj:
+        raise ValueError(f"{len(days)} days need a window prior (genda.train.load_prior('demo-window')); "
+                         "with a daily prior assimilate the days one by one")
+    if traj and not isinstance(prior, WindowPrior): prior = WindowPrior(prior)
     if isinstance(operator, dict):
-        from genda.observe import build_operator
-        operator = build_operator(operator, day, grid_ds, stats)
+        from genda.observe import build_operator, build_trajectory_operator
+        operator = (build_trajectory_operator(operator, days, grid_ds, stats) if traj
+                    else build_operator(operator, days[0], grid_ds, stats))
     lat, lon = grid_ds.latitude.values, grid_ds.longitude.values
     chans = list(CHANNELS); shape = (len(chans), len(lat), len(lon))
     ocean = torch.as_tensor(ocean_mask(grid_ds).values.astype(bool))
+    if ocean.ndim == 3: ocean = ocean[0]
     mask = torch.stack([ocean if c not in ("uas", "vas") else torch.ones_like(ocean) for c in chans])
+    if traj: shape, mask = (len(days), *shape), mask.expand(len(days), *mask.shape)
     dev = operator.y.device
     x, info = sample(prior, operator, operator.y, operator.std, shape, members=members, method=method, mask=mask.to(dev),
                      return_info=True, **kw)
     x = x.float().cpu().numpy()
-    day = np.datetime64(pd.Timestamp(day).normalize(), "ns") if day is not None else np.datetime64("NaT", "ns")
+    if not traj: x = x[:, None]  # (members, time, C, H, W)
+    times = np.array([np.datetime64(d, "ns") if d is not None else np.datetime64("NaT", "ns") for d in days])
     dims = ("member", "time", "latitude", "longitude")
-    norm = xr.Dataset({c: (dims, x[:, None, i]) for i, c in enumerate(chans)},
-                      coords=dict(member=np.arange(members), time=[day], latitude=lat, longitude=lon))
+    norm = xr.Dataset({c: (dims, x[:, :, i]) for i, c in enumerate(chans)},
+                      coords=dict(member=np.arange(members), time=times, latitude=lat, longitude=lon))
     if stats is not None:
         out = denormalise(norm, stats)
         if currents and "ekman" in stats and "geo_sigma_px" in stats:
@@ -366,7 +412,9 @@ def assimilate(prior,  # denoiser D(x, sigma) on normalised (B, C, H, W) states 
                      method=method, members=members, observations=int(operator.y.numel()),
                      network_evaluations=info["nfe"], vjps=info["vjp"], seconds=round(info["seconds"], 3),  # per member; wall
                      **{f"sda_{k}": v for k, v in opts.items()})
+    if traj: out.attrs.update(window_days=prior.k, trajectory_days=len(days))  # network evaluations: window evaluations x (L - k + 1)
     return out
+
 
 # %% ../nbs/06_sda.ipynb #193f3e1d
 def twin_check(prior,  # denoiser on (B, C, H, W) normalised states

@@ -15,7 +15,7 @@ from .nn import NET_CONFIGS, make_net, count_params
 from .diffusion import EDMPrecond, sample_sigma, edm_loss
 
 # %% auto #0
-__all__ = ['TRAIN_CONFIGS', 'DEMO_PRIOR', 'TrainConfig', 'get_config', 'random_fields', 'FieldSource', 'stats_to_bytes',
+__all__ = ['TRAIN_CONFIGS', 'DEMO_PRIOR', 'PRIORS', 'TrainConfig', 'get_config', 'random_fields', 'FieldSource', 'stats_to_bytes',
            'stats_from_bytes', 'save_checkpoint', 'CheckpointError', 'load_checkpoint', 'build_model', 'train',
            'export_prior', 'load_prior', 'main']
 
@@ -25,6 +25,7 @@ class TrainConfig:
     "Everything that defines a training run (stored in every checkpoint)."
     net: str | dict = "demo"  # a `genda.nn.NET_CONFIGS` name or SongUNet arguments
     data: str = "demo"  # catalog source of `genda.data.prepared` (training split), or "random" (random fields, for tests)
+    window: int = 1  # consecutive days per sample, stacked as channels (days x C): > 1 trains a window prior
     batch_size: int = 16  # images per step and process
     lr: float = 2e-4  # Adam learning rate (after warmup)
     warmup: int = 200  # linear warmup steps
@@ -48,10 +49,16 @@ class TrainConfig:
 TRAIN_CONFIGS = {
     "tiny": TrainConfig(net="tiny", data="random", batch_size=4, warmup=2, steps=8, val_every=4, ckpt_every=4,
                         log_every=2, ema_halflife=20, val_batches=1),
+    "tiny-window": TrainConfig(net=dict(img_size=16, in_channels=14, model_channels=8, channel_mult=(1, 2), num_blocks=1,
+                                        attn_resolutions=(8,), dropout=0.0), data="random", window=2, batch_size=4,
+                               warmup=2, steps=8, val_every=4, ckpt_every=4, log_every=2, ema_halflife=20, val_batches=1),
     # 32x32 land-free crops of the demo world (the net is fully convolutional: it runs on the 64x64 demo grid);
-    # sized for ~30 min on 2 shared CPU cores (time-box it with --time-limit)
-    "demo": TrainConfig(net="demo", batch_size=16, lr=6e-4, warmup=50, steps=20000, ema_halflife=2000,
+    # a fixed number of steps, so the command reproduces the shipped prior (~30-50 min on one CPU thread)
+    "demo": TrainConfig(net="demo", batch_size=16, lr=6e-4, warmup=50, steps=6000, ema_halflife=2000,
                         precision="bf16", val_every=50, ckpt_every=50, log_every=5),
+    # the same on 5 consecutive days (35 channels): the window prior of multi-day assimilation
+    "demo-window": TrainConfig(net="demo-window", window=5, batch_size=16, lr=6e-4, warmup=50, steps=6000,
+                               ema_halflife=2000, precision="bf16", val_every=50, ckpt_every=50, log_every=5),
     "reference": TrainConfig(net="reference", batch_size=64, lr=2e-4, warmup=1000, steps=200_000,
                              ema_halflife=500_000, ema_rampup=0.05, precision="bf16", val_every=1000, ckpt_every=5000,
                              log_every=100),
@@ -86,23 +93,25 @@ class FieldSource:
                  data,  # (T, C, H, W) float32 tensor / array of normalised states (land = 0)
                  size: int,  # crop size
                  positions=None,  # (K, 2) allowed top-left corners (default: all)
-                 periodic: bool = False):  # random circular shifts (periodic synthetic fields)
+                 periodic: bool = False,  # random circular shifts (periodic synthetic fields)
+                 window: int = 1):  # consecutive time steps per sample, stacked as channels (window x C); data must be daily-contiguous
         self.data = torch.as_tensor(np.asarray(data), dtype=torch.float32)
         T, C, H, W = self.data.shape
-        self.size, self.periodic = size, periodic
+        if not 1 <= window <= T: raise ValueError(f"window of {window} days with {T} days of data")
+        self.size, self.periodic, self.window = size, periodic, window
         if positions is None:
             ii, jj = torch.meshgrid(torch.arange(H - size + 1), torch.arange(W - size + 1), indexing="ij")
             positions = torch.stack([ii.flatten(), jj.flatten()], 1)
         self.positions = torch.as_tensor(np.asarray(positions), dtype=torch.long)
 
     def batch(self, n: int, generator=None):  # batch size; torch.Generator
-        "A batch (n, C, size, size)."
-        t = torch.randint(len(self.data), (n,), generator=generator)
+        "A batch (n, window x C, size, size)."
+        t = torch.randint(len(self.data) - self.window + 1, (n,), generator=generator)
         k = torch.randint(len(self.positions), (n,), generator=generator)
         s = self.size
         out = []
         for ti, ki in zip(t.tolist(), k.tolist()):
-            x = self.data[ti]
+            x = self.data[ti:ti + self.window].flatten(0, 1)  # (window x C, H, W), day-major
             if self.periodic:
                 sh = torch.randint(x.shape[-1], (2,), generator=generator).tolist()
                 x = x.roll(sh, dims=(-2, -1))
@@ -118,16 +127,19 @@ class FieldSource:
 def _load_data(cfg: TrainConfig, size: int):
     "(train source, validation source, stats or None) for a config."
     if cfg.data == "random":
-        C = (NET_CONFIGS[cfg.net] if isinstance(cfg.net, str) else cfg.net).get("in_channels", 7)
-        return (FieldSource(random_fields(32, C, size, seed=cfg.seed), size, periodic=True),
-                FieldSource(random_fields(8, C, size, seed=cfg.seed + 999), size, periodic=True), None)
+        C = (NET_CONFIGS[cfg.net] if isinstance(cfg.net, str) else cfg.net).get("in_channels", 7) // cfg.window
+        return (FieldSource(random_fields(32, C, size, seed=cfg.seed), size, periodic=True, window=cfg.window),
+                FieldSource(random_fields(8, C, size, seed=cfg.seed + 999), size, periodic=True, window=cfg.window), None)
     from genda import data as gdata
     norm, stats = gdata.prepared(cfg.data)
     sp = gdata.splits(cfg.data)
     srcs = []
     for period in (sp["train"], sp.get("valid", sp["train"])):
         ds = gdata.CropDataset(norm, size=size, period=period, in_memory=True)
-        srcs.append(FieldSource(ds.data, size, positions=ds.positions))
+        t = norm.time.sel(time=period).values
+        if cfg.window > 1 and len(t) > 1 and (np.diff(t) != np.timedelta64(1, "D")).any():
+            raise ValueError(f"a window prior needs daily-contiguous data; {cfg.data!r} has gaps in {period}")
+        srcs.append(FieldSource(ds.data, size, positions=ds.positions, window=cfg.window))
     return srcs[0], srcs[1], stats
 
 # %% ../nbs/05_train.ipynb #dde89815
@@ -324,9 +336,11 @@ def train(cfg: TrainConfig,  # training config
 # %% ../nbs/05_train.ipynb #64fa6637
 DEMO_PRIOR = Path(__file__).parent / "assets" / "demo_prior.pt" if "__file__" in globals() else None
 
-def _default_prior():
+PRIORS = {"demo": "demo_prior.pt", "demo-window": "demo_window_prior.pt"}  # shipped priors (genda/assets)
+
+def _default_prior(name="demo"):
     import genda
-    return Path(genda.__file__).parent / "assets" / "demo_prior.pt"
+    return Path(genda.__file__).parent / "assets" / PRIORS[name]
 
 def export_prior(checkpoint,  # training checkpoint (out/checkpoint.pt)
                  path):  # destination of the slim prior file
@@ -336,14 +350,15 @@ def export_prior(checkpoint,  # training checkpoint (out/checkpoint.pt)
             "world_size", "val_loss")
     return save_checkpoint({k: ck[k] for k in keep if k in ck}, path)
 
-def load_prior(path=None,  # prior or training checkpoint (default: the shipped demo prior)
+def load_prior(path=None,  # prior or training checkpoint, or a shipped prior's name (PRIORS; default: "demo")
                device="cpu"):  # device
-    "The EMA denoiser of a checkpoint (eval mode) with attributes channels, sigma_data, stats, img_size, config."
-    path = Path(path) if path is not None else _default_prior()
+    "The EMA denoiser of a checkpoint (eval mode) with attributes channels, window (days per sample), sigma_data, stats, img_size, config."
+    path = _default_prior(path or "demo") if path is None or str(path) in PRIORS else Path(path)
     ck = load_checkpoint(path, map_location=device)
     model = EDMPrecond(make_net(ck["net_config"]), sigma_data=ck["sigma_data"], stats=stats_from_bytes(ck.get("stats")))
     model.load_state_dict(ck["ema"])
     model.config, model.step, model.versions = ck["config"], ck["step"], ck.get("versions", {})
+    model.window = int(ck["config"].get("window", 1))
     return model.to(device).eval().requires_grad_(False)
 
 # %% ../nbs/05_train.ipynb #223c5df5

@@ -22,7 +22,7 @@ OMEGA, GRAV, R_EARTH = 7.2921e-5, 9.81, 6.371e6  # s-1, m s-2, m
 RHO_AIR, CD_AIR, RHO_SEA = 1.2, 1.2e-3, 1025.0   # kg m-3, -, kg m-3
 ALPHA_T, BETA_S = 2e-4, 7.6e-4                   # thermal expansion (K-1) and haline contraction (psu-1) coefficients
 WORLD_VERSION = 2  # bump when the v2 generator changes: it is part of the cache key
-WORLD_V3_REVISION = 1  # bump when the v3 generator changes (v3 cache keys carry it)
+WORLD_V3_REVISION = 2  # bump when the v3 generator changes (v3 cache keys carry it)
 OCEAN_VARS = ["zos", "thetao", "so", "uo", "vo"]
 
 # %% ../nbs/00_world.ipynb #40011ad3
@@ -39,7 +39,7 @@ class WorldConfig:
     years: float | None = 3      # output length in calendar years (ignored when days is set)
     days: int | None = None      # output length in days (overrides years)
     seed: int = 0                # random seed: initial noise and winds
-    version: int = 2             # generator: 2 (the shipped demo world) or 3 (restored meandering jet, fronts that follow it, seasons; opt-in)
+    version: int = 3             # generator: 3 (the demo world: restored meandering jet, fronts that follow it, seasons) or 2 (the world before 2026-12)
     spinup_days: int | None = None # model days before output; None: 540 (KE levels off after ~500 d), 240 for nx < 64 test worlds
     ld_km: float = 35.0          # first baroclinic deformation radius (km)
     delta: float = 0.25          # layer thickness ratio H1/H2
@@ -78,7 +78,7 @@ class WorldConfig:
     sst_season_front: float = 2.5  # seasonal SST amplitude north minus south of the front, in streamline coordinates (degC)
     steric_depth: float = 50.0     # depth (m) whose seasonal heating makes the uniform steric SSH cycle alpha H dT
     jet_deep_frac: float = 0.3     # lower-layer background jet as a fraction of the upper one (baroclinic shear (1 - frac) U)
-    sqg_depth: float = 300.0       # depth (m) of the surface buoyancy anomalies: the SQG response b/(N|k|) saturates at b H/f0 at large scales
+    sqg_depth: float = 250.0       # depth (m) of the surface buoyancy anomalies: the SQG response b/(N|k|) saturates at b H/f0 at large scales
 
     def resolved(self) -> "WorldConfig":
         "A copy with every `None` physics field set to the default of its `version` (the model always runs on this)."
@@ -89,7 +89,7 @@ class WorldConfig:
 V3_FIELDS = ("version", "jet_restore_days", "sst_season_front", "steric_depth", "sqg_depth", "jet_deep_frac")  # not in a v2 config's key/attrs
 WORLD_DEFAULTS = {  # version -> defaults of the fields left None
     2: dict(jet_speed=1.3, jet_width_km=45.0, drag_days=15.0, sst_front=5.0, sst_season=3.0, relax_days=40.0),
-    3: dict(jet_speed=1.1, jet_width_km=45.0, drag_days=15.0, sst_front=6.0, sst_season=4.5, relax_days=20.0),
+    3: dict(jet_speed=1.0, jet_width_km=45.0, drag_days=15.0, sst_front=6.0, sst_season=4.5, relax_days=20.0),
 }
 
 
@@ -368,7 +368,7 @@ def land_mask(lat, # output latitudes (deg N)
 
 # %% ../nbs/00_world.ipynb #ed6bb544
 class WindField:
-    "Daily 10 m winds: westerlies with a seasonal cycle plus smooth AR(1)-in-time random anomalies."
+    "Daily 10 m winds: westerlies with a seasonal cycle plus AR(1)-in-time random anomalies (v2: Gaussian spectrum; v3: k⁻³ power law)."
     def __init__(self, cfg: WorldConfig, lat, lon):
         self.cfg, self.lat, self.lon = cfg, np.asarray(lat), np.asarray(lon)
         self.rng = np.random.default_rng([int(cfg.seed), 7919])
@@ -379,7 +379,10 @@ class WindField:
         ky = np.fft.fftfreq(self.shape[0], d=dy)[:, None] * 2 * np.pi
         kx = np.fft.fftfreq(self.shape[1], d=dx)[None, :] * 2 * np.pi
         L = cfg.wind_scale_km * 1e3
-        filt = np.exp(-(kx**2 + ky**2) * L**2 / 4)
+        if cfg.version >= 3:  # k⁻³ isotropic spectrum below ~πL (the synoptic range of Nastrom & Gage 1985, as in ERA5)
+            filt = 1 / (1 + (kx**2 + ky**2) * L**2 / 4)
+        else:  # v2: a Gaussian spectrum, which falls faster than any observed wind spectrum
+            filt = np.exp(-(kx**2 + ky**2) * L**2 / 4)
         self.filt = filt / np.sqrt((filt**2).mean())   # unit variance for unit white noise
         self.a = math.exp(-1 / cfg.wind_tau_days)
         self.w = self._noise()

@@ -172,3 +172,25 @@ def test_ose_without_product_files_names_the_fix(tmp_path):
                        capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr[-3000:]
     assert "genda observe fetch ose_gulfstream_2017" in r.stderr and "products.<product>.paths" in r.stderr
+
+
+def test_trajectory_run_resumes_by_trajectory(tmp_path):
+    "GenDA over 5-day trajectories (the shipped window prior): daily files, λt scored, resumed one trajectory at a time."
+    from genda.experiment import RunConfig, run_osse
+    cfg = RunConfig(start="2012-07-03", days=10, trajectory=5, members=2, steps=3, baselines=(), out=str(tmp_path / "run"))
+    run = run_osse(cfg)
+    files = sorted((run / "days").glob("*.nc"))
+    assert len(files) == 10
+    g = xr.open_dataset(run / "genda.nc")
+    assert g.sizes["time"] == 10 and g.sizes["member"] == 2 and g.attrs["trajectory_days"] == 5
+    assert g.zos.notnull().any() and float(g.zos.std()) > 0
+    m = pd.read_csv(run / "metrics.csv")
+    assert m[(m.metric == "lambda_t_days") & (m.variable == "zos")].value.notna().all()   # 10 days: λt is scored
+    first = {f.name: f.stat().st_mtime_ns for f in files[:5]}
+    files[-1].unlink(); (run / "metrics.csv").unlink()                                    # an interrupted second trajectory
+    run_osse(cfg)
+    assert files[-1].exists() and {f.name: f.stat().st_mtime_ns for f in files[:5]} == first  # only that trajectory again
+    r = subprocess.run([str(BIN / "genda"), "osse", "--trajectory", "3", "--days", "6", "--out", str(tmp_path / "bad")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and "shorter than the prior's window of 5 days" in r.stderr
+    assert not (tmp_path / "bad").exists()                                                # nothing written

@@ -1,0 +1,92 @@
+"""Multi-day GenDA (issue 13): one OSSE assimilated day by day with the daily prior, and the same days (same
+observations: same seed) as one trajectory with the 5-day window prior; OI and U-Net on the same days.
+
+Prints, per variable and method: RMSE of the mean, µ (2020a), λx (deg), λt (days), CRPS, spread-skill; the day-to-day
+tendency ratio (isotropic spectrum of x(t+1) − x(t) of each member over the truth's, by thirds of the wavenumbers:
+1 = the truth's temporal coherence); and the cost per assimilated day (network evaluations, VJPs, seconds).
+
+    python tests/benchmarks/bench_window.py                      # 16 days from 2012-07-03, 8 members, 24 steps
+    python tests/benchmarks/bench_window.py --days 8 --members 4 --quick-steps
+
+Runs are kept in --out (default results/bench-window) and resume where they stopped.
+"""
+import argparse, time
+from pathlib import Path
+import numpy as np, pandas as pd, xarray as xr
+
+VARS = ["zos", "thetao", "so", "uo", "vo"]
+METRICS = ["rmse", "mu_2020a", "lambda_x_deg", "lambda_t_days", "crps", "spread_skill"]
+
+
+def runs(a):
+    from genda.experiment import RunConfig, run_osse
+    base = dict(start=a.start, days=a.days, members=a.members, steps=a.steps, seed=a.seed, threads=a.threads, swot=a.swot)
+    out, secs = {}, {}
+    for name, kw in (("daily", dict(trajectory=0, baselines=("oi", "unet"))),
+                     ("window", dict(trajectory=a.trajectory or a.days, baselines=()))):
+        path = Path(a.out) / name
+        t = time.time()
+        out[name] = run_osse(RunConfig(**base, **kw, out=str(path)))
+        secs[name] = time.time() - t
+        print(f"{name}: {secs[name]:.0f} s (this call; 0 if resumed complete)", flush=True)
+    return out
+
+
+def cost(run):
+    "Per assimilated day and member: network evaluations (window evaluations for a trajectory), VJPs, seconds."
+    rows = []
+    for f in sorted((Path(run) / "days").glob("*.nc")):
+        at = xr.open_dataset(f).attrs
+        L, k = int(at.get("trajectory_days", 1)), int(at.get("window_days", 1))
+        J = L - k + 1 if L > 1 else 1
+        rows.append(dict(nfe=at["network_evaluations"] * J / L, vjp=at["vjps"] * J / L, seconds=at["seconds"] / L))
+    return pd.DataFrame(rows).mean()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="bench_window")
+    p.add_argument("--start", default="2012-07-03"); p.add_argument("--days", type=int, default=16)
+    p.add_argument("--members", type=int, default=8); p.add_argument("--steps", type=int, default=24)
+    p.add_argument("--trajectory", type=int, default=0, help="days per trajectory (0: the whole run)")
+    p.add_argument("--swot", action="store_true"); p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None); p.add_argument("--out", default="results/bench-window")
+    p.add_argument("--quick", action="store_true", help="8 days, 4 members, 8 steps (a smoke run)")
+    a = p.parse_args(argv)
+    if a.quick: a.days, a.members, a.steps = 8, 4, 8
+    from genda.metrics import tendency_ratio
+    r = runs(a)
+    m = pd.concat([pd.read_csv(Path(r["daily"]) / "metrics.csv").replace({"method": {"genda": "GenDA daily"}}),
+                   pd.read_csv(Path(r["window"]) / "metrics.csv").replace({"method": {"genda": "GenDA window"}})])
+    m = m[m["time"].isna() & m.metric.isin(METRICS) & m.variable.isin(VARS)]
+    tab = m.pivot_table(index=["variable", "metric"], columns="method", values="value")
+    tab = tab.reindex([(v, k) for v in VARS for k in METRICS]).dropna(how="all")
+    cols = [c for c in ("GenDA window", "GenDA daily", "oi", "unet") if c in tab.columns]
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(f"\n{a.days}-day OSSE from {a.start}, {a.members} members, {a.steps} steps{', SWOT' if a.swot else ''}")
+        print(tab[cols].round(4).to_string())
+        zr = tab.loc[("zos", "rmse")]
+        print(f"\nzos RMSE ratios: window/daily {zr['GenDA window'] / zr['GenDA daily']:.3f} (target <= 0.8), "
+              f"window/OI {zr['GenDA window'] / zr['oi']:.3f} (target <= 0.5)")
+        lx = tab.loc[("zos", "lambda_x_deg")]
+        print(f"zos lambda_x window/OI {lx['GenDA window'] / lx['oi']:.3f} (target <= 0.5)")
+        truth = xr.open_dataset(Path(r["daily"]) / "truth.nc")
+        ests = {"GenDA window": Path(r["window"]) / "genda.nc", "GenDA daily": Path(r["daily"]) / "genda.nc",
+                "oi": Path(r["daily"]) / "oi.nc", "unet": Path(r["daily"]) / "unet.nc"}
+        rows = {}
+        for name, f in ests.items():
+            if not f.exists(): continue
+            e = xr.open_dataset(f)
+            for v in ("zos", "thetao", "uo"):
+                if v not in e: continue
+                tr = tendency_ratio(e[v], truth[v]).values
+                b = np.array_split(np.arange(len(tr)), 3)
+                rows[(v, name)] = {f"tendency ratio {n}": float(np.exp(np.log(tr[i]).mean())) for n, i in zip(("large", "mid", "small"), b)}
+        print("\nday-to-day tendency spectrum, estimate (each member) / truth, geometric mean per third of the wavenumbers:")
+        print(pd.DataFrame(rows).T.round(3).to_string())
+        c = pd.DataFrame({"GenDA daily": cost(r["daily"]), "GenDA window": cost(r["window"])}).T
+        print("\ncost per assimilated day and member (window: window evaluations of the 35-channel net):")
+        print(c.round(2).to_string())
+
+
+if __name__ == "__main__":
+    main()
