@@ -4,12 +4,13 @@
 
 # %% auto #0
 __all__ = ['VARIABLES', 'UNITS', 'LONG_NAMES', 'CMAPS', 'DIVERGING', 'METHODS', 'RUN_FILES', 'SUMMARY_SUFFIXES', 'PANELS',
-           'TITLES', 'UNIT_LABELS', 'SPECTRA_LINES', 'METHOD_COLORS', 'FIG_RC', 'DIAG_PANELS', 'JSD_LABELS', 'cmap',
-           'make_example_run', 'find_runs', 'Run', 'resume_command', 'frame', 'isotropic_spectrum', 'masked_spectra',
-           'coastline', 'unit_label', 'MapPlot', 'SpectraPlot', 'read_metrics', 'metrics_panel', 'metrics_table',
-           'MetricsPlot', 'Dashboard', 'offline_notebook', 'app', 'free_port', 'check_results', 'serve', 'main',
-           'pixel_coast', 'plot_maps', 'plot_spectra', 'plot_metrics', 'plot_diagnostics', 'write_metric_tables',
-           'plot_run', 'plot_main']
+           'TITLES', 'UNIT_LABELS', 'SPECTRA_LINES', 'METHOD_COLORS', 'FINE_QUANTITIES', 'DIAG_LINES',
+           'FINE_SCALE_LABELS', 'FIG_RC', 'DIAG_PANELS', 'JSD_LABELS', 'cmap', 'make_example_run', 'find_runs', 'Run',
+           'resume_command', 'frame', 'isotropic_spectrum', 'masked_spectra', 'coastline', 'unit_label', 'MapPlot',
+           'SpectraPlot', 'read_metrics', 'metrics_panel', 'metrics_table', 'MetricsPlot', 'fine_scale_pdfs',
+           'fine_scale_summary', 'DiagnosticsPlot', 'Dashboard', 'offline_notebook', 'app', 'free_port',
+           'check_results', 'serve', 'main', 'pixel_coast', 'plot_maps', 'plot_spectra', 'plot_metrics',
+           'plot_diagnostics', 'write_metric_tables', 'plot_run', 'plot_main']
 
 # %% ../nbs/11_dashboard.ipynb #0b40a927
 import argparse, contextlib, io, os, shlex, socket, sys, tempfile, time
@@ -800,6 +801,160 @@ class MetricsPlot:
             f = next(iter(self.figs.values())); f.visible = True; f.title.text = f"No per-day metrics of {var}"
         return self
 
+# %% ../nbs/11_dashboard.ipynb #943a19f3
+FINE_QUANTITIES = {"zeta_over_f": "ζ/f", "strain_over_f": "strain/|f|", "grad_sst": "|∇SST| [°C km⁻¹]"}
+DIAG_LINES = [("truth", "truth", "black", 2.5), ("member", "GenDA member", "#8a8a8a", 1.5), ("mean", "GenDA mean", "#1f77b4", 2),
+              ("oi", "OI", "#ff7f0e", 1.5), ("unet", "U-Net", "#2ca02c", 1.5)]
+
+def _fine_sets(run, member):
+    "line -> Dataset (uo, vo, thetao where present) of the truth, one GenDA member, the GenDA mean, OI and U-Net."
+    keep = lambda ds: xr.Dataset({v: ds[v] for v in ("uo", "vo", "thetao") if v in ds})
+    out, g = {}, run.open("genda")
+    if run.open("truth") is not None: out["truth"] = keep(run.open("truth"))
+    ens = [v for v in ("uo", "vo", "thetao") if g is not None and v in g and "member" in g[v].dims]
+    if ens:
+        out["member"] = xr.Dataset({v: g[v].isel(member=min(member, g.sizes["member"]-1)) for v in ens})
+        out["mean"] = xr.Dataset({v: g[f"{v}_mean"] if f"{v}_mean" in g else g[v].mean("member") for v in ens})
+    for n in ("oi", "unet"):
+        if run.open(n) is not None: out[n] = keep(run.open(n))
+    return {k: v for k, v in out.items() if v.data_vars}
+
+def _fine_values(ds, q):
+    "The finite values of quantity `q` of `ds` over every day, or None when `ds` lacks its variables."
+    from genda.metrics import zeta_over_f, strain_rate, coriolis, gradient_magnitude
+    if q == "grad_sst": a = gradient_magnitude(ds.thetao)*1e3 if "thetao" in ds else None     # per km
+    elif not {"uo", "vo"} <= set(ds.data_vars): a = None
+    elif q == "zeta_over_f": a = zeta_over_f(ds.uo, ds.vo)
+    else: a = strain_rate(ds.uo, ds.vo)/np.abs(coriolis(ds.latitude))
+    if a is None: return None
+    v = np.asarray(a.values, "float64").ravel()
+    return v[np.isfinite(v)]
+
+@lru_cache(maxsize=16)
+def _fine_pdfs_cached(path, member, bins, stamp):
+    from scipy import stats
+    run, rows, mom = _run(path), [], {}
+    sets = _fine_sets(run, member)
+    for q, qlab in FINE_QUANTITIES.items():
+        vals = {k: v for k, ds in sets.items() for v in [_fine_values(ds, q)] if v is not None and v.size}
+        if not vals: continue
+        lo, hi = np.percentile(np.concatenate(list(vals.values())), [0.5, 99.5])   # one range for every line
+        edges = np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
+        for k, v in vals.items():
+            n, _ = np.histogram(v, edges)
+            rows.append(pd.DataFrame(dict(quantity=q, line=k, x=(edges[1:] + edges[:-1])/2, density=n/(v.size*np.diff(edges)))))
+            mom[k] = {**mom.get(k, {}), f"{qlab} mean": v.mean(), f"{qlab} std": v.std(), f"{qlab} skewness": stats.skew(v)}
+    pdfs = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["quantity", "line", "x", "density"])
+    return pdfs, pd.DataFrame(mom)[[k for k, *_ in DIAG_LINES if k in mom]]
+
+def fine_scale_pdfs(run, # a run folder or `Run`
+                    member:int=0, # the GenDA member shown
+                    bins:int=60, # histogram bins, on one range per quantity (0.5-99.5 % of every line's values)
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PDFs of ζ/f, strain/|f| and |∇SST| [°C km⁻¹] of the truth, one GenDA member, the GenDA mean, OI and U-Net,
+    every day of the run pooled (computed as `genda.metrics.fine_scale_table` does for its Jensen-Shannon divergences):
+    tidy PDFs (quantity, line, x, density; lines `DIAG_LINES` the run has) and their moments (rows, a column per line).
+    A density is a share of all the line's values per unit, so the tails outside the range are left out, not piled up."""
+    path = str(Path(getattr(run, "path", run)).resolve())
+    return _fine_pdfs_cached(path, int(member), int(bins), _stamp(path))
+
+# %% ../nbs/11_dashboard.ipynb #fe8e58af
+FINE_SCALE_LABELS = dict(small_var_explained=("small-scale variance recovered", 1.0),
+                         small_var_ratio=("small-scale variance / truth's", 1.0),
+                         psd_ratio_small=("small-scale PSD / truth's", 1.0), lambda_x_deg=("λx [deg]", np.nan),
+                         jsd_zeta_over_f=("JSD of ζ/f PDF", 0.0), jsd_strain_over_f=("JSD of strain/|f| PDF", 0.0),
+                         jsd_grad=("JSD of |∇SST| PDF", 0.0))
+
+@lru_cache(maxsize=16)
+def _fine_table_cached(path, stamp):
+    from genda.experiment import fine_scales
+    run = _run(path)
+    f = run.path/"fine_scales.csv"
+    if f.exists():
+        fs = pd.read_csv(f); fs.attrs["source"] = "fine_scales.csv"; return fs
+    truth = run.open("truth")
+    ests = {n: ds[[v for v in ("zos", "thetao", "so", "uo", "vo") if v in ds]] for n in METHODS for ds in [run.open(n)]
+            if ds is not None and truth is not None}
+    fs = fine_scales({n: e.load() for n, e in ests.items()}, truth.load()) if ests else \
+         pd.DataFrame(columns=["estimate", "method", "variable", "metric", "of", "value"])
+    fs.attrs["source"] = "computed" if ests else "no truth" if truth is None else "no estimate"
+    return fs
+
+def fine_scale_summary(run, # a run folder or `Run`
+                      ) -> pd.DataFrame:
+    """The run's fine-scale table (its `fine_scales.csv`, written by `genda osse`; else computed now with
+    `genda.experiment.fine_scales`, i.e. `genda.metrics.fine_scale_table` per method): a row per diagnostic and
+    variable, a column per estimate (GenDA member, GenDA mean, OI, U-Net) and the ideal value; `attrs["source"]` says
+    where it came from ("fine_scales.csv", "computed", or "no truth"/"no estimate" for an empty table)."""
+    from genda.experiment import ESTIMATES
+    path = str(Path(getattr(run, "path", run)).resolve())
+    f = Path(path)/"fine_scales.csv"
+    fs = _fine_table_cached(path, _stamp(path) + ((f.stat().st_mtime_ns if f.exists() else 0),))
+    order = {m: i for i, m in enumerate(FINE_SCALE_LABELS)}
+    var_order = {v: i for i, v in enumerate(VARIABLES)}
+    keys = sorted({(m, v) for m, v in zip(fs.metric, fs.variable)},
+                  key=lambda mv: (order.get(mv[0], len(order)), mv[0], var_order.get(mv[1], len(var_order)), mv[1]))
+    label = lambda m, v: FINE_SCALE_LABELS[m][0] if m.startswith("jsd") and m in FINE_SCALE_LABELS else \
+                         f"{FINE_SCALE_LABELS.get(m, (m,))[0]}, {v}"
+    est = [e for e in ESTIMATES if e in set(fs.estimate)] + sorted(set(fs.estimate) - set(ESTIMATES))
+    val = fs.groupby(["metric", "variable", "estimate"]).value.mean()
+    tab = pd.DataFrame({e: [val.get((m, v, e), np.nan) for m, v in keys] for e in est}, index=[label(m, v) for m, v in keys])
+    tab["ideal"] = [FINE_SCALE_LABELS.get(m, ("", np.nan))[1] for m, v in keys]
+    tab.attrs["source"] = fs.attrs.get("source", "")
+    return tab
+
+# %% ../nbs/11_dashboard.ipynb #d206377a
+class DiagnosticsPlot:
+    """The fine-scale diagnostics of a run as Bokeh figures and tables: PDFs of ζ/f, strain/|f| and |∇SST| of the
+    truth, a GenDA member, the GenDA mean, OI and U-Net (`fine_scale_pdfs`), their moments, and the fine-scale table
+    (`fine_scale_summary`). `update(member)` shows another member in the same figures."""
+    def __init__(self, run, # a run folder or `Run`
+                 member:int=0, # the GenDA member shown
+                 width:int=330, # frame width of each PDF
+                ):
+        from bokeh.plotting import figure
+        from bokeh.models import ColumnDataSource, Div
+        self.path = Path(getattr(run, "path", run))
+        self.figs, self.src, self.lines, self.items = {}, {}, {}, {}
+        self.members = _run(self.path).members
+        for q, label in FINE_QUANTITIES.items():
+            f = figure(frame_width=width, frame_height=220, title=f"PDF of {label}", x_axis_label=label,
+                       y_axis_label="probability density", tools="pan,wheel_zoom,box_zoom,reset,save",
+                       css_classes=["genda-diag", f"genda-diag-{q}"])
+            for key, lab, color, lw in DIAG_LINES:
+                self.src[q, key] = ColumnDataSource(dict(x=[], density=[]))
+                self.lines[q, key] = f.line("x", "density", source=self.src[q, key], color=color, line_width=lw, legend_label=lab)
+            f.legend.location = "top_right"; f.legend.background_fill_alpha = 0.6; f.legend.click_policy = "hide"
+            self.items.update({(q, key): it for (key, *_), it in zip(DIAG_LINES, f.legend.items)})   # one item per line
+            self.figs[q] = f
+        self.table_div = Div(text=self._table(), css_classes=["genda-diag-table"])    # Divs: an update sends their text
+        self.moments_div = Div(text="", css_classes=["genda-diag-moments"])
+        self.update(member)
+
+    def _table(self) -> str:
+        tab = fine_scale_summary(self.path)
+        src = {"fine_scales.csv": "from the run's <code>fine_scales.csv</code>",
+               "computed": "computed now with <code>genda.metrics.fine_scale_table</code> (the run has no fine_scales.csv)"}
+        head = f"<b>Fine-scale diagnostics</b> (scales below 100 km, every day; {src.get(tab.attrs['source'], tab.attrs['source'])})"
+        why = {"no truth": "the run has no truth.nc to compare with", "no estimate": "the run has no genda.nc, oi.nc or unet.nc"}
+        if tab.empty: return f"{head}<br><i>none: {why.get(tab.attrs['source'], 'no diagnostics')}</i>"
+        return head + tab.to_html(float_format=lambda v: f"{v:.3g}", na_rep="–", border=0)
+
+    def update(self, member:int):
+        "PDFs and moments with GenDA member `member` (the other lines are the same)."
+        pdfs, mom = fine_scale_pdfs(self.path, member)
+        self.member = min(int(member), max(self.members-1, 0))
+        labels = {k: lab for k, lab, *_ in DIAG_LINES}; labels["member"] = f"GenDA member {self.member}"
+        for (q, key), src in self.src.items():
+            d = pdfs[(pdfs.quantity == q) & (pdfs.line == key)]
+            src.data = dict(x=d.x.to_numpy("float64"), density=d.density.to_numpy("float64"))
+            self.lines[q, key].visible = self.items[q, key].visible = not d.empty   # lines the run lacks: not in the legend
+            self.items[q, key].label = dict(value=labels[key])
+        mom = mom.rename(columns=labels)
+        self.moments_div.text = ("<b>Moments of the pooled values</b>" + mom.to_html(float_format=lambda v: f"{v:.3g}", border=0)
+                                 if not mom.empty else "<i>no currents or temperature in this run</i>")
+        return self
+
 # %% ../nbs/11_dashboard.ipynb #a564e2ea
 def _message(text, kind="warning"):
     "An alert that fits its column: as wide as the page allows, long paths and commands wrapped."
@@ -832,7 +987,8 @@ def _run_messages(run) -> list[tuple[str, str]]:
     return out
 
 class Dashboard:
-    "The dashboard of a results folder: run, date, variable and member selectors, linked maps, spectra, metrics."
+    """The dashboard of a results folder: run, date, variable and member selectors, linked maps, spectra, metrics, and a
+    Diagnostics tab of the run's fine scales (`DiagnosticsPlot`)."""
     def __init__(self, results, # results folder (runs in sub-folders) or one run folder
                  width:int=220, # width of each map in pixels
                 ):
@@ -895,14 +1051,41 @@ class Dashboard:
         self.coast = coastline(self.lat, self.lon, self.land)
         self.mdf = read_metrics(run)
         self.plots = pn.Column(*self._plots(), sizing_mode="stretch_width")
+        self.diagnostics = None   # built when its tab is first shown: the table of a run without fine_scales.csv costs seconds
+        self.diag_pane = pn.Column(pn.pane.Markdown("The fine-scale diagnostics of the run are computed when this tab is shown."),
+                                   sizing_mode="stretch_width")
+        active = self.tabs.active if getattr(self, "tabs", None) is not None else 0    # a new run keeps the tab on show
+        self.tabs = pn.Tabs(("Maps, spectra and metrics", self.plots), ("Diagnostics", self.diag_pane), active=active,
+                            sizing_mode="stretch_width", css_classes=["genda-tabs"])
+        self.tabs.param.watch(lambda e: self._show_diagnostics(), "active")
         cfg = run.config
         info = pn.pane.Markdown(f"**{run.name}** · {len(self.dates)} days · {run.members} members · "
                                 f"{len(self.lat)}×{len(self.lon)} grid" + (f" · {cfg.get('kind')}" if cfg.get("kind") else ""),
                                 width=270)
         self.sidebar[:] = [self.run_w, self.var_w, self.date_w, self.date_p, self.member_w, self.member_p,
                            self.l4_w, self.val_w, self.download, info, self.status]
-        self.main[:] = [_message(t, k) for t, k in _run_messages(run)] + [self.plots]
+        self.main[:] = [_message(t, k) for t, k in _run_messages(run)] + [self.tabs]
+        self._show_diagnostics()
         self._done(None)
+
+    def _show_diagnostics(self):
+        """Fill the Diagnostics tab while it is shown: its plots the first time (`DiagnosticsPlot`), afterwards the
+        member of the Member slider (a member change while the maps are shown waits until the tab is opened)."""
+        import panel as pn
+        if self.tabs.active != 1: return
+        with pn.io.hold():
+            if self.diagnostics is None:
+                try: d = DiagnosticsPlot(self.run, self.member_w.value)
+                except Exception as e:
+                    self.diag_pane[:] = [_message(f"**The fine-scale diagnostics could not be computed**: {type(e).__name__}: {e}",
+                                                  "danger")]
+                    return
+                self.diagnostics = d
+                wrap = lambda *objs: pn.FlexBox(*objs, flex_wrap="wrap", sizing_mode="stretch_width")
+                self.diag_pane[:] = [wrap(*[pn.pane.Bokeh(f) for f in d.figs.values()]),
+                                     wrap(pn.pane.Bokeh(d.table_div), pn.pane.Bokeh(d.moments_div))]
+            elif self.diagnostics.member != min(self.member_w.value, max(self.diagnostics.members-1, 0)):
+                self._safe(lambda: self.diagnostics.update(self.member_w.value), "the diagnostics")
 
     def _plots(self):
         """The plots of the current variable. Maps and spectra are Bokeh figures whose data follow the date and member
@@ -965,6 +1148,7 @@ class Dashboard:
         for p, mp in self.maps.items():
             if mp is not None and (key == "t" or p == "member"): self._safe(lambda: mp.update(fr), f"the {p} map")
         if key == "t" and self.spectra is not None: self._safe(lambda: self.spectra.update(fr), "the spectra")
+        if key == "m" and self.diagnostics is not None: self._show_diagnostics()
 
     def _layers(self):
         "The Obs map's L4 and validation check boxes changed."

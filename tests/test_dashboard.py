@@ -508,6 +508,99 @@ def test_fits_a_1366_px_laptop(server, browser):
         page.close()
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# the Diagnostics tab (claim 1: fine scales)
+def test_diagnostics_tab_builds_on_a_run(tmp_path):
+    """The Diagnostics tab is built when first shown (in a served document): PDFs of ζ/f, strain/|f| and |∇SST| for the
+    truth, a GenDA member, the GenDA mean, OI and U-Net, and the fine-scale table per estimate, computed without a
+    fine_scales.csv (the same JSD as `fine_scale_table`) and read from it when the run has one; methods a run lacks are left out."""
+    import pandas as pd, panel as pn, xarray as xr
+    from bokeh.document import Document
+    from bokeh.models import Tabs
+    from genda.metrics import fine_scale_table
+    run = make_example_run(tmp_path/"r", nx=32, days=3, members=3, seed=4)
+    doc = Document(); pn.state.curdoc = doc
+    try:
+        db = Dashboard(run)
+        root = db.view().get_root(doc); doc.add_root(root)
+        tabs = root.select_one({"type": Tabs})                                # what the browser gets
+        assert [p.title for p in tabs.tabs] == ["Maps, spectra and metrics", "Diagnostics"] and db.diagnostics is None
+        db.member_w.value = 2
+        db.tabs.active = 1                                                     # the user opens the tab
+        d = db.diagnostics
+        assert d is not None and d.member == 2 and d.figs["zeta_over_f"].document is doc
+    finally:
+        pn.state.curdoc = None
+    for q, f in d.figs.items():
+        labels = [it.label.value for it in f.legend.items if it.visible]
+        assert labels == ["truth", "GenDA member 2", "GenDA mean", "OI", "U-Net"], (q, labels)
+        for key in ["truth", "member", "mean", "oi", "unet"]:
+            x, y = d.src[q, key].data["x"], d.src[q, key].data["density"]
+            assert len(x) == 60 and np.isfinite(y).all() and (y*np.diff(x).mean()).sum() > 0.95, (q, key)
+    html = d.table_div.text
+    for est in ["genda member", "genda mean", "oi", "unet"]: assert f"<th>{est}</th>" in html, est
+    assert "computed now" in html and "JSD of ζ/f PDF" in html
+    with xr.open_dataset(run/"truth.nc") as t, xr.open_dataset(run/"oi.nc") as o:
+        jsd = fine_scale_table(o.load(), t.load()).set_index("metric").value["jsd_zeta_over_f"]
+    row = re.findall(r"<td>([^<]*)</td>", html.split("JSD of ζ/f PDF")[1].split("</tr>")[0])   # member, mean, oi, unet, ideal
+    assert row[2] == f"{jsd:.3g}" and row[4] == "0", row
+    y_member = d.src["zeta_over_f", "member"].data["density"].copy()
+    db.member_w.value = 0                                                      # follows the Member slider while shown
+    assert d.member == 0 and not np.allclose(y_member, d.src["zeta_over_f", "member"].data["density"])
+    assert "<th>GenDA member 0</th>" in d.moments_div.text
+
+    # a run with its own fine_scales.csv and no baselines: the csv's values, no OI or U-Net anywhere
+    run2 = make_example_run(tmp_path/"r2", nx=32, days=3, members=2, seed=5)
+    for f in ["oi.nc", "unet.nc"]: (run2/f).unlink()
+    pd.DataFrame(dict(estimate=["genda member", "genda mean"], method="genda", variable="zos", metric="small_var_ratio",
+                      of=["members", "mean"], value=[0.875, 0.3125])).to_csv(run2/"fine_scales.csv", index=False)
+    db2 = Dashboard(run2); db2.tabs.active = 1
+    d2 = db2.diagnostics
+    assert "fine_scales.csv" in d2.table_div.text and "<td>0.875</td>" in d2.table_div.text and "<th>oi</th>" not in d2.table_div.text
+    assert [it.label.value for it in d2.figs["grad_sst"].legend.items if it.visible] == ["truth", "GenDA member 0", "GenDA mean"]
+    assert not d2.lines["zeta_over_f", "oi"].visible and len(d2.src["zeta_over_f", "oi"].data["x"]) == 0
+
+
+DIAG_JS = """() => {
+  const out = {};
+  for (const doc of window.Bokeh.documents) for (const m of doc.all_models) {
+    if (!m.renderers || !m.title || typeof m.title.text !== 'string' || !m.title.text.startsWith('PDF of')) continue;
+    const items = ((m.center || []).find(a => a.items) || {items: []}).items;
+    out[m.title.text] = {lines: m.renderers.filter(r => r.visible && r.data_source.data.density).map(r => r.data_source.data.density.length),
+                         legend: items.filter(i => i.visible).map(i => i.label.value)};
+  }
+  return out;
+}"""
+
+def test_diagnostics_tab_in_the_browser(server, browser):
+    "Opening the Diagnostics tab draws the three PDFs (five lines each) and the fine-scale table, offline, with no error."
+    from playwright.sync_api import expect
+    pg = Page(browser, server)
+    page = pg.page
+    try:
+        _loaded(page)
+        assert page.evaluate(DIAG_JS) == {}                                   # nothing computed before the tab is opened
+        page.get_by_text("Diagnostics", exact=True).first.click()
+        page.wait_for_function("() => { const d = (" + DIAG_JS + ")(); return Object.keys(d).length == 3 && "
+                               "Object.values(d).every(v => v.lines.length == 5 && v.lines.every(n => n == 60)); }",
+                               timeout=LOAD_TIMEOUT)
+        diag = page.evaluate(DIAG_JS)
+        assert sorted(diag) == ["PDF of strain/|f|", "PDF of |∇SST| [°C km⁻¹]", "PDF of ζ/f"], diag
+        assert all(v["legend"] == ["truth", "GenDA member 0", "GenDA mean", "OI", "U-Net"] for v in diag.values()), diag
+        table = page.locator(".genda-diag-table").first
+        expect(table).to_contain_text("genda member", timeout=60_000)
+        for est in ["genda mean", "oi", "unet", "JSD of ζ/f PDF", "small-scale variance recovered, zos"]:
+            expect(table).to_contain_text(est)
+        page.locator(".genda-member .noUi-handle").first.press("ArrowRight")     # the member follows the slider
+        page.wait_for_function("() => Object.values((" + DIAG_JS + ")()).every(v => v.legend[1] == 'GenDA member 1')",
+                               timeout=60_000)
+        OUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUT/"dashboard_diagnostics.png"), full_page=True)
+        assert pg.foreign() == [] and pg.errors == [], (pg.foreign(), pg.errors)
+    finally:
+        pg.close()
+
+
 @pytest.mark.parametrize("bad", ["no/such/path", "run/genda.nc"])
 def test_bad_path_exits_2_without_a_server(results, bad):
     "`genda dashboard /no/such/path` or a file fails at once with exit status 2 and the reason; no server starts."
