@@ -483,7 +483,7 @@ def blocks(days, # the run's days
     if not length: return [[d] for d in days]
     if len(days) < window: raise ValueError(f"{len(days)} days are fewer than the window prior's {window}: assimilate at least {window} days")
     out = [days[a:a + length] for a in range(0, len(days), length)]
-    if len(out) > 1 and len(out[-1]) < max(window, 1): out[-2] += out.pop()
+    if len(out) > 1 and len(out[-1]) < max(window, 1): last = out.pop(); out[-1] += last
     return out
 
 def _prior(cfg:RunConfig):
@@ -498,8 +498,10 @@ def _prior(cfg:RunConfig):
 
 def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, folder:Path, prior=None) -> list[Path]:
     """Assimilate into `folder/YYYY-MM-DD.nc` (members in physical units): each day alone, or with `cfg.trajectory`
-    blocks of consecutive days sampled jointly by the window prior. Blocks whose days are all there are skipped, so an
-    interrupted run resumes. Under `torchrun` each process takes every WORLD_SIZE-th block."""
+    blocks of consecutive days sampled jointly by the window prior, each padded with half a window of the grid's days
+    on either side (their observations inform the block's first and last days; they are not written). Blocks whose
+    days are all there are skipped, so an interrupted run resumes. Under `torchrun` each process takes every
+    WORLD_SIZE-th block."""
     from genda import sda, observe
     rank, ws = _distributed()
     folder.mkdir(parents=True, exist_ok=True)
@@ -510,13 +512,18 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
     todo = [(i, b) for i, b in enumerate(bl) if i % ws == rank and not all(path(d).exists() for d in b)]
     what = f"GenDA {cfg.method}" + (f", {cfg.trajectory}-day trajectories" if cfg.trajectory else "")
     kw = {k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver).items() if v is not None}
+    gt = pd.DatetimeIndex(grid.time.values)
+    pad = int(getattr(prior, "window", 1)) // 2 if cfg.trajectory and prior is not None else 0
     for i, b in tqdm(todo, desc=f"{what} (rank {rank})" if ws > 1 else what, disable=None):
         g = grid.sel(time=b[0])
-        A = (observe.build_trajectory_operator(obs, b, g, stats, superobs=cfg.superobs) if cfg.trajectory
+        if cfg.trajectory:  # the block and up to `pad` days of the grid on either side
+            lo, hi = gt.get_loc(pd.Timestamp(b[0])), gt.get_loc(pd.Timestamp(b[-1]))
+            tb = list(gt[max(lo - pad, 0):hi + pad + 1])
+        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs) if cfg.trajectory
              else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs))
-        ens = sda.assimilate(prior, A, stats, g, b if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
+        ens = sda.assimilate(prior, A, stats, g, tb if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
                              steps=cfg.steps, gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False, **kw)
-        ens = ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members)
+        ens = ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members, **({"block_days": len(b)} if cfg.trajectory else {}))
         for d in b: save_nc(ens.sel(time=[np.datetime64(pd.Timestamp(d), "ns")]), path(d))   # one file per day, atomic
     _barrier()
     return paths

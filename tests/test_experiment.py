@@ -182,7 +182,8 @@ def test_trajectory_run_resumes_by_trajectory(tmp_path):
     files = sorted((run / "days").glob("*.nc"))
     assert len(files) == 10
     g = xr.open_dataset(run / "genda.nc")
-    assert g.sizes["time"] == 10 and g.sizes["member"] == 2 and g.attrs["trajectory_days"] == 5
+    assert g.sizes["time"] == 10 and g.sizes["member"] == 2 and g.attrs["block_days"] == 5
+    assert g.attrs["trajectory_days"] == 9                                                # padded by 2 days on either side
     assert g.zos.notnull().any() and float(g.zos.std()) > 0
     m = pd.read_csv(run / "metrics.csv")
     assert m[(m.metric == "lambda_t_days") & (m.variable == "zos")].value.notna().all()   # 10 days: λt is scored

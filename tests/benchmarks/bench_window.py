@@ -22,8 +22,9 @@ def runs(a):
     from genda.experiment import RunConfig, run_osse
     base = dict(start=a.start, days=a.days, members=a.members, steps=a.steps, seed=a.seed, threads=a.threads, swot=a.swot)
     out, secs = {}, {}
-    for name, kw in (("daily", dict(trajectory=0, baselines=("oi", "unet"))),
-                     ("window", dict(trajectory=a.trajectory or a.days, baselines=()))):
+    confs = [("daily", dict(trajectory=0, baselines=("oi", "unet"))), ("window", dict(trajectory=a.trajectory or a.days, baselines=()))]
+    if a.blocks: confs.append((f"blocks{a.blocks}", dict(trajectory=a.blocks, baselines=())))
+    for name, kw in confs:
         path = Path(a.out) / name
         t = time.time()
         out[name] = run_osse(RunConfig(**base, **kw, out=str(path)))
@@ -38,8 +39,9 @@ def cost(run):
     for f in sorted((Path(run) / "days").glob("*.nc")):
         at = xr.open_dataset(f).attrs
         L, k = int(at.get("trajectory_days", 1)), int(at.get("window_days", 1))
+        n = int(at.get("block_days", L))          # days written by that trajectory (it is padded by k // 2 days each side)
         J = L - k + 1 if L > 1 else 1
-        rows.append(dict(nfe=at["network_evaluations"] * J / L, vjp=at["vjps"] * J / L, seconds=at["seconds"] / L))
+        rows.append(dict(nfe=at["network_evaluations"] * J / n, vjp=at["vjps"] * J / n, seconds=at["seconds"] / n))
     return pd.DataFrame(rows).mean()
 
 
@@ -48,6 +50,7 @@ def main(argv=None):
     p.add_argument("--start", default="2012-07-03"); p.add_argument("--days", type=int, default=16)
     p.add_argument("--members", type=int, default=8); p.add_argument("--steps", type=int, default=24)
     p.add_argument("--trajectory", type=int, default=0, help="days per trajectory (0: the whole run)")
+    p.add_argument("--blocks", type=int, default=0, help="also run trajectories of this many days, to measure the seams between them")
     p.add_argument("--swot", action="store_true"); p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None); p.add_argument("--out", default="results/bench-window")
     p.add_argument("--quick", action="store_true", help="8 days, 4 members, 8 steps (a smoke run)")
@@ -83,6 +86,17 @@ def main(argv=None):
                 rows[(v, name)] = {f"tendency ratio {n}": float(np.exp(np.log(tr[i]).mean())) for n, i in zip(("large", "mid", "small"), b)}
         print("\nday-to-day tendency spectrum, estimate (each member) / truth, geometric mean per third of the wavenumbers:")
         print(pd.DataFrame(rows).T.round(3).to_string())
+        print("\nseams: RMS day-to-day change of zos, each member / the truth's, for every pair of consecutive days")
+        dz = truth.zos.diff("time"); rt = np.sqrt((dz ** 2).mean(["latitude", "longitude"]))
+        seams = {}
+        for name in r:
+            e = xr.open_dataset(Path(r[name]) / "genda.nc").zos.diff("time")
+            seams[name] = (np.sqrt((e ** 2).mean(["latitude", "longitude", "member"])) / rt).values
+        sd = pd.DataFrame(seams, index=[str(pd.Timestamp(t).date()) for t in dz.time.values]).T
+        print(sd.round(2).to_string())
+        if a.blocks:
+            b = sd.loc[f"blocks{a.blocks}"]; at = [i for i in range(len(b)) if (i + 1) % a.blocks == 0]
+            print(f"blocks of {a.blocks}: mean ratio at block boundaries {b.iloc[at].mean():.2f}, inside {b.drop(b.index[at]).mean():.2f}")
         c = pd.DataFrame({"GenDA daily": cost(r["daily"]), "GenDA window": cost(r["window"])}).T
         print("\ncost per assimilated day and member (window: window evaluations of the 35-channel net):")
         print(c.round(2).to_string())
