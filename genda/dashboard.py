@@ -354,7 +354,7 @@ def resume_command(run, # a run folder or `Run`
     runner accepts the folder (it refuses one written with other parameters) and skips the days already in `days/`."""
     run = run if isinstance(run, Run) else Run(run)
     cfg = dict(run.config)
-    kind = cfg.pop("kind", None)
+    kind = cfg.pop("kind", None); cfg.pop("provenance", None)  # what the run was made with, not an option
     if kind not in ("osse", "ose"): return None
     cfg["out"] = str(run.path)
     args = ["genda", kind]

@@ -14,9 +14,9 @@ from tqdm.auto import tqdm
 __all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'STATE_VARS', 'CLAIM1_ROWS', 'ESTIMATES', 'CMAPS', 'TABLE_METRICS',
            'CLAIM1_TEXT', 'UNET_INPUTS_NOTE', 'TRANSFER_VARS', 'CLI_HINTS', 'DEMO_CLAIM1', 'DEMO', 'atomic_write',
            'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs', 'gather_metrics',
-           'run_sweep', 'plot_sweep', 'sweep_client', 'RunConfig', 'run_days', 'select_tile', 'scaled_errors',
-           'simulate_obs', 'blocks', 'genda_days', 'score_run', 'fine_scales', 'claim1_table', 'run_osse',
-           'metric_table', 'write_report', 'score_ose', 'run_ose', 'transfer_table', 'transfer_summary',
+           'run_sweep', 'plot_sweep', 'sweep_client', 'RunConfig', 'provenance', 'run_days', 'select_tile',
+           'scaled_errors', 'simulate_obs', 'blocks', 'genda_days', 'score_run', 'fine_scales', 'claim1_table',
+           'run_osse', 'metric_table', 'write_report', 'score_ose', 'run_ose', 'transfer_table', 'transfer_summary',
            'plot_transfer', 'transfer_report', 'osse_main', 'ose_main', 'sweep_main', 'data_summary', 'channels_figure',
            'claims_table', 'demo_main', 'main']
 
@@ -364,18 +364,50 @@ def _has_results(out:Path) -> bool:
     "Whether run folder `out` holds anything a run produced (bookkeeping such as config.yaml, params.yaml, run.ipynb or FAILED.txt does not count)."
     return any(next(Path(out).glob(g), None) is not None for g in RUN_RESULTS)
 
+def _digest(path) -> str|None:
+    "Short SHA-1 of a file's bytes (None if it does not exist)."
+    import hashlib
+    path = Path(path)
+    return hashlib.sha1(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
+
+def provenance(cfg:RunConfig) -> dict:
+    "What a run's results depend on beyond its parameters: the prior's and the U-Net's files and the prepared data's version."
+    from genda import data
+    from genda.train import PRIORS, _default_prior
+    pr = cfg.prior or ("demo-window" if cfg.trajectory else "demo")
+    out = {"prior": _digest(_default_prior(pr) if pr in PRIORS else pr)}
+    if "unet" in cfg.baselines:
+        import genda
+        out["regression"] = _digest(cfg.regression or Path(genda.__file__).parent/"assets"/"demo_regression.pt")
+    for s in dict.fromkeys([cfg.source, cfg.prior_source or cfg.source]):
+        try: out[f"data {s}"] = data._prepared_folder(s).name   # carries the generated world's own key
+        except Exception: pass                                   # an observation entry (OSE): its files are the data
+    return out
+
+def _stale(cfg:RunConfig) -> bool:
+    "True when `cfg.out` holds results made with another prior, U-Net or data version than today's."
+    old = Path(cfg.out)/"config.yaml"
+    if not (old.exists() and _has_results(Path(cfg.out))): return False
+    return (yaml.safe_load(old.read_text()) or {}).get("provenance") != provenance(cfg)
+
 def _start_run(cfg:RunConfig, kind:str) -> Path:
-    """Create the run folder and write its `config.yaml`; call it once the parameters are checked. A folder whose
-    results came from other parameters is refused; one with a `config.yaml` but no results (a run that failed before
-    it produced anything) is taken over, so a corrected retry goes ahead. The same parameters resume."""
+    """Create the run folder and write its `config.yaml` (parameters and `provenance`); call it once the parameters
+    are checked. A folder whose results came from other parameters, or from another prior, U-Net or data version, is
+    refused; one with a `config.yaml` but no results (a run that failed before it produced anything) is taken over,
+    so a corrected retry goes ahead. The same parameters and versions resume."""
     out = Path(cfg.out)
-    conf = {"kind": kind, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}}
+    conf = {"kind": kind, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
+            "provenance": provenance(cfg)}
     old = out/"config.yaml"
     if old.exists():
         prev = yaml.safe_load(old.read_text()) or {}
         dflt = {f.name: (list(f.default) if isinstance(f.default, tuple) else f.default) for f in fields(RunConfig)}
         diff = {k for k in set(prev) | set(conf)   # a field newer than the folder's config.yaml counts as its default
-                if k not in RUNTIME_FIELDS and prev.get(k, dflt.get(k)) != conf.get(k, dflt.get(k))}
+                if k not in RUNTIME_FIELDS | {"provenance"} and prev.get(k, dflt.get(k)) != conf.get(k, dflt.get(k))}
+        if not diff and prev.get("provenance") != conf["provenance"] and _has_results(out):
+            raise ValueError(f"{out} holds results made with another prior, U-Net or data version "
+                             f"({prev.get('provenance', 'not recorded')} against today's {conf['provenance']}); "
+                             "choose another `out` folder or delete that one")
         if diff and _has_results(out):
             raise ValueError(f"{out} holds results of a run with other parameters ({', '.join(sorted(diff))}); "
                              "choose another `out` folder or delete that one")
@@ -1140,6 +1172,11 @@ def demo_main(argv:list|None=None):
     t1 = time.time()
     name = f"osse-{a.method}-{a.days}d-{a.members}m-{a.steps}s"  # one folder per setting: re-running resumes, never mixes
     cfg = RunConfig(days=a.days, members=a.members, steps=a.steps, method=a.method, threads=a.threads, out=str(out/name))
+    for c in (cfg, replace(cfg, days=min(a.transfer_days, a.days), error_scale=a.error_scale,
+                           out=str(out/f"{name}-errors-x{a.error_scale:g}-{min(a.transfer_days, a.days)}d"))):
+        if _stale(c):  # the demo's own output, made with an older prior, U-Net or world: recompute it
+            print(f"     {c.out}: results of another prior, U-Net or data version; recomputing")
+            shutil.rmtree(c.out)
     run = run_osse(cfg)
     m = pd.read_csv(run/"metrics.csv")
     print(f"     done in {time.time() - t1:.0f} s")

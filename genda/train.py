@@ -16,8 +16,8 @@ from .diffusion import EDMPrecond, sample_sigma, edm_loss
 
 # %% auto #0
 __all__ = ['TRAIN_CONFIGS', 'DEMO_PRIOR', 'PRIORS', 'TrainConfig', 'get_config', 'random_fields', 'FieldSource', 'stats_to_bytes',
-           'stats_from_bytes', 'save_checkpoint', 'CheckpointError', 'load_checkpoint', 'build_model', 'train',
-           'export_prior', 'load_prior', 'main']
+           'stats_from_bytes', 'save_checkpoint', 'CheckpointError', 'load_checkpoint', 'build_model', 'inflate',
+           'train', 'export_prior', 'load_prior', 'main']
 
 # %% ../nbs/05_train.ipynb #58080a7b
 @dataclass
@@ -26,6 +26,7 @@ class TrainConfig:
     net: str | dict = "demo"  # a `genda.nn.NET_CONFIGS` name or SongUNet arguments
     data: str = "demo"  # catalog source of `genda.data.prepared` (training split), or "random" (random fields, for tests)
     window: int = 1  # consecutive days per sample, stacked as channels (days x C): > 1 trains a window prior
+    init: str | None = None  # start from this prior's EMA weights (a path or a shipped prior's name); a daily prior starts a window prior (`inflate`)
     batch_size: int = 16  # images per step and process
     lr: float = 2e-4  # Adam learning rate (after warmup)
     warmup: int = 200  # linear warmup steps
@@ -54,10 +55,10 @@ TRAIN_CONFIGS = {
                                warmup=2, steps=8, val_every=4, ckpt_every=4, log_every=2, ema_halflife=20, val_batches=1),
     # 32x32 land-free crops of the demo world (the net is fully convolutional: it runs on the 64x64 demo grid);
     # a fixed number of steps, so the command reproduces the shipped prior (~30-50 min on one CPU thread)
-    "demo": TrainConfig(net="demo", batch_size=16, lr=6e-4, warmup=50, steps=6000, ema_halflife=2000,
+    "demo": TrainConfig(net="demo", batch_size=16, lr=6e-4, warmup=50, steps=4000, ema_halflife=2000,
                         precision="bf16", val_every=50, ckpt_every=50, log_every=5),
     # the same on 5 consecutive days (35 channels): the window prior of multi-day assimilation
-    "demo-window": TrainConfig(net="demo-window", window=5, batch_size=16, lr=6e-4, warmup=50, steps=6000,
+    "demo-window": TrainConfig(net="demo-window", window=5, batch_size=16, lr=6e-4, warmup=50, steps=5000,
                                ema_halflife=2000, precision="bf16", val_every=50, ckpt_every=50, log_every=5),
     "reference": TrainConfig(net="reference", batch_size=64, lr=2e-4, warmup=1000, steps=200_000,
                              ema_halflife=500_000, ema_rampup=0.05, precision="bf16", val_every=1000, ckpt_every=5000,
@@ -200,6 +201,26 @@ def build_model(cfg: TrainConfig,  # training config
     return EDMPrecond(make_net(_net_config(cfg)), sigma_data=sigma_data, stats=stats)
 
 @torch.no_grad()
+def inflate(model,  # EDMPrecond to initialise (e.g. a k-day window prior)
+            src,  # EDMPrecond whose weights it starts from (e.g. the daily prior)
+            window: int = 1):  # k
+    """Copy `src`'s weights into `model`: tensors of equal shape as they are; where `model` has k× the channels
+    (a window prior's first and last convolutions), the input side sees every day with 1/k of the weights (the days'
+    mean) and the output side writes to every day. The window prior starts as 'k copies of the daily state'."""
+    sd, out = src.state_dict(), {}
+    for k, t in model.state_dict().items():
+        s = sd.get(k)
+        if s is None: raise ValueError(f"{k} is not in the initial prior: a different network")
+        if s.shape == t.shape: out[k] = s; continue
+        d = [j for j in range(t.ndim) if s.ndim != t.ndim or t.shape[j] != s.shape[j]]
+        if s.ndim != t.ndim or len(d) != 1 or t.shape[d[0]] != window * s.shape[d[0]]:
+            raise ValueError(f"{k}: shape {tuple(t.shape)} cannot start from {tuple(s.shape)} with a window of {window}")
+        rep = [1] * t.ndim; rep[d[0]] = window
+        out[k] = s.repeat(*rep) / (window if d[0] == 1 else 1)  # day-major tiles; inputs averaged over the days
+    model.load_state_dict(out)
+    return model
+
+@torch.no_grad()
 def _ema_update(ema, model, beta):
     for pe, p in zip(ema.parameters(), model.parameters()): pe.lerp_(p.detach(), 1 - beta)
     for be, b in zip(ema.buffers(), model.buffers()): be.copy_(b)
@@ -235,6 +256,8 @@ def train(cfg: TrainConfig,  # training config
     torch.manual_seed(cfg.seed + rank)
     g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
     model = build_model(cfg, sigma_data, stats).to(device)
+    if cfg.init and not (resume and (out / "checkpoint.pt").exists()):
+        inflate(model, load_prior(cfg.init, device=device), cfg.window)
     ema = copy.deepcopy(model).eval().requires_grad_(False)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
     scaler = torch.amp.GradScaler("cuda", enabled=cfg.precision == "fp16")
@@ -371,6 +394,7 @@ def _parser():
     p.add_argument("--precision", choices=["fp32", "bf16", "fp16"])
     p.add_argument("--data", help="catalog source (demo, synthetic, ...) or random (random fields)")
     p.add_argument("--seed", type=int)
+    p.add_argument("--init", help="start from this prior (path or shipped name, e.g. demo); a daily prior starts a window prior")
     p.add_argument("--time-limit", type=float, help="minutes; stop and checkpoint when reached")
     p.add_argument("--channels-last", action="store_true", default=None)
     p.add_argument("--compile", action="store_true", default=None)
@@ -384,7 +408,7 @@ def main(argv: list | None = None):  # arguments after `genda train`
     "`genda train --config demo|reference|tiny [--steps N] [--out DIR] [--resume] ...`"
     a = _parser().parse_args(argv)
     cfg = get_config(a.config, steps=a.steps, batch_size=a.batch_size, lr=a.lr, precision=a.precision, data=a.data,
-                     seed=a.seed, time_limit=a.time_limit, channels_last=a.channels_last, compile=a.compile)
+                     seed=a.seed, init=a.init, time_limit=a.time_limit, channels_last=a.channels_last, compile=a.compile)
     out = Path(a.out or f"results/prior-{a.config}")
     rank, world, _ = _dist_info()
     if rank == 0:

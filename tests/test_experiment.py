@@ -195,3 +195,19 @@ def test_trajectory_run_resumes_by_trajectory(tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and "shorter than the prior's window of 5 days" in r.stderr
     assert not (tmp_path / "bad").exists()                                                # nothing written
+
+
+def test_results_of_another_prior_are_not_resumed(tmp_path):
+    "A run folder made with another prior, U-Net or world version is refused, not silently reused (`genda demo` recomputes its own)."
+    from genda.experiment import RunConfig, run_osse, provenance, _stale
+    cfg = RunConfig(days=1, members=2, steps=2, baselines=(), out=str(tmp_path / "run"))
+    run_osse(cfg)
+    assert not _stale(cfg)
+    run_osse(cfg)                                                   # same parameters, same versions: resumes
+    conf = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert conf["provenance"] == provenance(cfg) and conf["provenance"]["prior"]
+    conf["provenance"]["prior"] = "0123456789ab"                    # as if made with an older prior
+    (tmp_path / "run" / "config.yaml").write_text(yaml.safe_dump(conf))
+    assert _stale(cfg)
+    with pytest.raises(ValueError, match="another prior, U-Net or data version"):
+        run_osse(cfg)
