@@ -376,6 +376,7 @@ def provenance(cfg:RunConfig) -> dict:
     from genda.train import PRIORS, _default_prior
     pr = cfg.prior or ("demo-window" if cfg.trajectory else "demo")
     out = {"prior": _digest(_default_prior(pr) if pr in PRIORS else pr)}
+    if cfg.trajectory and cfg.prior is None: out["daily prior"] = _digest(_default_prior("demo"))
     if "unet" in cfg.baselines:
         import genda
         out["regression"] = _digest(cfg.regression or Path(genda.__file__).parent/"assets"/"demo_regression.pt")
@@ -526,6 +527,9 @@ def _prior(cfg:RunConfig):
     if cfg.trajectory and w < 2: raise ValueError(f"trajectory={cfg.trajectory} needs a window prior; {cfg.prior!r} is a daily prior")
     if not cfg.trajectory and w > 1: raise ValueError(f"the prior {cfg.prior!r} is a {w}-day window prior: set trajectory (days per trajectory, >= {w})")
     if cfg.trajectory and cfg.trajectory < w: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {w} days")
+    if cfg.trajectory and cfg.prior is None:  # the shipped pair: the window prior above σ = 1, the daily prior below (genda.sda.WindowPrior)
+        from genda.sda import WindowPrior
+        pr = WindowPrior(pr, daily=load_prior("demo"), switch=1.0)
     return pr
 
 def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, folder:Path, prior=None) -> list[Path]:

@@ -310,15 +310,18 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
     nch = math.ceil(members / chunk)
     return x, dict(nfe=nfe // nch, vjp=nvjp // nch, seconds=time.perf_counter() - t0, levels=levels)
 
-# %% ../nbs/06_sda.ipynb #7b7e7e59
+# %% ../nbs/06_sda.ipynb #ce0edb76
 class WindowPrior(torch.nn.Module):
     "Denoiser of trajectories (B, L, C, H, W), L ≥ k, composed from a k-day window prior on (B, k·C, H, W): each day from the window that centres it."
     def __init__(self,
                  D,  # window prior D(x, σ) on (B, k·C, H, W), days stacked day-major (e.g. `genda.train.load_prior("demo-window")`)
                  window: int | None = None,  # k (default: D.window)
-                 batch: int | None = None):  # most windows per network call (None: all at once)
+                 batch: int | None = None,  # most windows per network call (None: all at once)
+                 daily=None,  # optional daily prior D(x, σ) on (B, C, H, W): denoises every day alone below `switch`
+                 switch: float = 1.0):  # noise level below which `daily` takes over (when given)
         super().__init__()
         self.D, self.k, self.batch = D, int(window or getattr(D, "window", 0) or 0), batch
+        self.daily, self.switch = daily, float(switch)
         if self.k < 1: raise ValueError("a window prior needs its window length k (D.window or window=k)")
         ch = getattr(D, "channels", None)
         self.channels = ch // self.k if ch else None  # channels per day
@@ -334,6 +337,10 @@ class WindowPrior(torch.nn.Module):
 
     def forward(self, x, sigma):  # x (B, L, C, H, W); σ (B,) or scalar
         B, L = x.shape[:2]; k = self.k; J = L - k + 1
+        if self.daily is not None and float(torch.as_tensor(sigma).reshape(-1)[0]) < self.switch:  # fine scales: each day alone
+            s = torch.as_tensor(sigma, device=x.device)
+            s = (s.expand(B) if s.ndim == 0 else s.reshape(B)).repeat_interleave(L)
+            return self.D_daily(x.flatten(0, 1), s).reshape(x.shape)
         j, pos = self.windows(L)
         w = x[:, torch.arange(J)[:, None] + torch.arange(k)]  # (B, J, k, C, H, W)
         w = w.reshape(B * J, k * x.shape[2], *x.shape[3:])
@@ -343,6 +350,10 @@ class WindowPrior(torch.nn.Module):
         out = torch.cat([self.D(w[a:a + n], s[a:a + n]) for a in range(0, len(w), n)])
         out = out.reshape(B, J, k, *x.shape[2:])
         return out[:, j, pos]
+
+    def D_daily(self, x, s):  # the daily prior on (B·L, C, H, W), in batches like the windows
+        n = self.batch or len(x)
+        return torch.cat([self.daily(x[a:a + n], s[a:a + n]) for a in range(0, len(x), n)])
 
 # %% ../nbs/06_sda.ipynb #5083fb6b
 def _ensemble_stats(ds):  # add <var>_mean and <var>_std over `member`
