@@ -542,7 +542,7 @@ def coherence(est: xr.DataArray, # estimate
     _, st, _ = _iso_reduce(np.abs(Ft) ** 2, dims)
     return xr.DataArray((sr ** 2 + si ** 2) / (se * st), dims="freq_r", coords={"freq_r": k})
 
-# %% ../nbs/09_metrics.ipynb #84cf5bee
+# %% ../nbs/09_metrics.ipynb #42a7b1ad
 def tendency_ratio(est: xr.DataArray, # estimate on (time, latitude, longitude), optional member dim (each member's own tendencies)
                    truth: xr.DataArray, # reference on the same grid
                    dims=("latitude", "longitude"), # (y, x) dims

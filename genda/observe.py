@@ -756,7 +756,7 @@ def build_operator(obs:dict, # observation set (physical units)
     y = np.concatenate(ys) if ys else np.zeros(0); s = np.concatenate(ss) if ss else np.zeros(0)
     return Operator(parts, y, s, covs)
 
-# %% ../nbs/02_observe.ipynb #727414a5
+# %% ../nbs/02_observe.ipynb #0d9f673b
 class TrajectoryOperator(nn.Module):
     "Observations of a trajectory x (B, L, C, H, W): day d's operator on x[:, d], stacked; `y`, `std` and `day` (M,) (the day index of each observation)."
     def __init__(self, ops:list): # one operator per day (`Operator`, or any module with `y`, `std`)

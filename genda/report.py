@@ -111,7 +111,7 @@ def _figure(s, d, channels, spec):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/prior_report.ipynb #197d2db6
+# %% ../nbs/prior_report.ipynb #1bfc68a9
 QUALITY_TARGETS = dict(std_ratio=(0.8, 1.25), mean_offset=0.2, spec=(0.67, 1.5), corr=0.1)  # issue 12's prior targets
 
 def quality_targets(per,  # per-channel table of `prior_report`

@@ -46,12 +46,13 @@ def test_cache_and_cli(tmp_path):
 # ---- world v3 (opt-in) and the Gulf Stream metrics
 
 def test_v2_unchanged_by_v3_fields():
-    "The default (v2) config resolves to the values the shipped models were trained on; v3-only fields stay out of its key."
-    c = world.WorldConfig()
-    assert c.version == 2 and c.resolved().jet_speed == 1.3 and c.resolved().sst_front == 5.0
-    assert world.config_key(c) == world.config_key(world.WorldConfig(jet_speed=1.3, sst_season=3.0))
-    assert world.config_key(c) == world.config_key(world.WorldConfig(jet_restore_days=5.0))  # ignored by v2
-    assert world.config_key(c) == "8f4345ed57b4"  # the cached demo world every shipped model was trained on
+    "A v2 config resolves to the values of the world before 2026-12 (its cache key unchanged); v3-only fields stay out of its key; v3 is the default."
+    assert world.WorldConfig().version == 3 and world.WorldConfig().resolved().jet_speed == 1.0
+    c = world.WorldConfig(version=2)
+    assert c.resolved().jet_speed == 1.3 and c.resolved().sst_front == 5.0
+    assert world.config_key(c) == world.config_key(world.WorldConfig(version=2, jet_speed=1.3, sst_season=3.0))
+    assert world.config_key(c) == world.config_key(world.WorldConfig(version=2, jet_restore_days=5.0))  # ignored by v2
+    assert world.config_key(c) == "8f4345ed57b4"  # the v2 demo world the earlier models were trained on
     d = world.config_dict(c)
     assert not set(world.V3_FIELDS) & set(d) and d["jet_speed"] == 1.3
     v3 = world.WorldConfig(version=3)
@@ -64,7 +65,7 @@ def test_v3_world_differs_and_is_deterministic():
     b = world.make_world(**SMALL, version=3)
     xr.testing.assert_identical(a, b)
     assert a.attrs["source"].startswith("genda.world v3") and '"version": 3' in a.attrs["params"]
-    assert not np.allclose(a.zos.fillna(0), world.make_world(**SMALL).zos.fillna(0))
+    assert not np.allclose(a.zos.fillna(0), world.make_world(**SMALL, version=2).zos.fillna(0))
     assert list(a.data_vars) == ["zos", "thetao", "so", "uo", "vo", "uas", "vas"]
 
 def test_v3_steric_and_seasonal_cycle():
