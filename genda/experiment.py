@@ -370,16 +370,18 @@ def _digest(path) -> str|None:
     path = Path(path)
     return hashlib.sha1(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
 
+def _prior_names(cfg:RunConfig) -> dict:
+    "The run's prior files (paths or shipped names): `cfg.prior`, else the shipped daily prior, or for trajectories the shipped window and daily priors."
+    if cfg.prior: return {"prior": cfg.prior}
+    return {"prior": "demo-window", "daily prior": "demo"} if cfg.trajectory else {"prior": "demo"}
+
 def provenance(cfg:RunConfig) -> dict:
     "What a run's results depend on beyond its parameters: the prior's and the U-Net's files and the prepared data's version."
     from genda import data
     from genda.train import PRIORS, _default_prior
-    pr = cfg.prior or ("demo-window" if cfg.trajectory else "demo")
-    out = {"prior": _digest(_default_prior(pr) if pr in PRIORS else pr)}
-    if cfg.trajectory and cfg.prior is None: out["daily prior"] = _digest(_default_prior("demo"))
-    if "unet" in cfg.baselines:
-        import genda
-        out["regression"] = _digest(cfg.regression or Path(genda.__file__).parent/"assets"/"demo_regression.pt")
+    from genda.regression import default_regression
+    out = {k: _digest(_default_prior(p) if p in PRIORS else p) for k, p in _prior_names(cfg).items()}
+    if "unet" in cfg.baselines: out["regression"] = _digest(cfg.regression or default_regression())
     for s in dict.fromkeys([cfg.source, cfg.prior_source or cfg.source]):
         try: out[f"data {s}"] = data._prepared_folder(s).name   # carries the generated world's own key
         except Exception: pass                                   # an observation entry (OSE): its files are the data
@@ -520,16 +522,17 @@ def blocks(days, # the run's days
     return out
 
 def _prior(cfg:RunConfig):
-    "The run's prior: `cfg.prior`, else the shipped daily prior, or the window prior for trajectories."
+    "The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the daily prior below σ = 1."
     from genda.train import load_prior
-    pr = load_prior(cfg.prior or ("demo-window" if cfg.trajectory else "demo"))
+    names = _prior_names(cfg)
+    pr = load_prior(names["prior"])
     w = int(getattr(pr, "window", 1))
     if cfg.trajectory and w < 2: raise ValueError(f"trajectory={cfg.trajectory} needs a window prior; {cfg.prior!r} is a daily prior")
     if not cfg.trajectory and w > 1: raise ValueError(f"the prior {cfg.prior!r} is a {w}-day window prior: set trajectory (days per trajectory, >= {w})")
     if cfg.trajectory and cfg.trajectory < w: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {w} days")
-    if cfg.trajectory and cfg.prior is None:  # the shipped pair: the window prior above σ = 1, the daily prior below (genda.sda.WindowPrior)
+    if "daily prior" in names:
         from genda.sda import WindowPrior
-        pr = WindowPrior(pr, daily=load_prior("demo"), switch=1.0)
+        pr = WindowPrior(pr, daily=load_prior(names["daily prior"]), switch=1.0)
     return pr
 
 def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, folder:Path, prior=None) -> list[Path]:

@@ -14,8 +14,8 @@ from .data import CHANNELS, VAR_ATTRS, normalise, denormalise, ocean_mask
 # %% auto #0
 __all__ = ['REG_OUTPUTS', 'REG_FIELDS', 'REG_INPUTS', 'REG_NET_CONFIGS', 'CF_ATTRS', 'REG_CONFIGS', 'bin_obs', 'obs_fields',
            'normalise_fields', 'regression_inputs', 'RegressionUNet', 'masked_mse', 'evaluate_loss', 'train_regression',
-           'save_regression', 'load_regression', 'predict', 'prepare_regression', 'score_regression', 'train_main',
-           'main']
+           'save_regression', 'default_regression', 'load_regression', 'predict', 'prepare_regression',
+           'score_regression', 'train_main', 'main']
 
 # %% ../nbs/08_regression.ipynb #28ff6994
 REG_OUTPUTS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy"]  # what the network estimates
@@ -246,12 +246,16 @@ def save_regression(model:RegressionUNet, # trained network (with `.stats`, `.me
               stats=stats_to_bytes(model.stats), meta=_jsonable(model.meta))
     return save_checkpoint(ck, path)
 
+def default_regression() -> Path:
+    "The shipped demo model's file (`genda/assets/demo_regression.pt`)."
+    import genda
+    return Path(genda.__file__).parent / "assets" / "demo_regression.pt"
+
 def load_regression(path:str|Path|None=None, # checkpoint (default: the shipped demo model)
                     map_location="cpu", # torch device for the weights
                    )->RegressionUNet:
     "Load a regression checkpoint (weights_only=True) into an eval-mode `RegressionUNet` with `.stats` and `.meta`."
-    if path is None:
-        import genda; path = Path(genda.__file__).parent / "assets" / "demo_regression.pt"
+    if path is None: path = default_regression()
     ck = load_checkpoint(path, map_location)
     if ck.get("kind") != "genda.regression": raise ValueError(f"{path} is not a genda regression checkpoint")
     cfg = dict(ck["config"]); cfg["channel_mult"] = tuple(cfg["channel_mult"]); cfg["attn_resolutions"] = tuple(cfg["attn_resolutions"])

@@ -165,21 +165,23 @@ def report_prior(D=None,  # denoiser (default: the shipped demo prior)
                  n: int = 32,  # prior samples
                  steps: int = 18,  # Heun steps
                  source: str = "demo", split: str = "test",  # held-out data
+                 crops: int | None = None,  # held-out crops (default: max(n, 64))
+                 plot: bool = True,  # draw the figure
                  path=None):  # figure path
-    "Sample a prior and report it against held-out crops; prints and returns the tables."
+    """Sample a prior and report it against held-out crops (a window prior: its middle day, and its day-to-day
+    changes); prints and returns (per_channel, joint, fig, day_to_day or None)."""
     if D is None:
         from genda.train import load_prior
         D = load_prior()
     s = sample_prior(D, n, steps)
     w = int(getattr(D, "window", 1) or 1)
-    d = heldout_crops(D.img_size, max(n, 64), source, split, window=w)
+    d = heldout_crops(D.img_size, crops or max(n, 64), source, split, window=w)
     C = s.shape[1] // w; mid = slice((w // 2) * C, (w // 2 + 1) * C)  # a window prior: its middle day
-    per, joint, fig = prior_report(s[:, mid], d[:, mid], path=path)
+    per, joint, fig = prior_report(s[:, mid], d[:, mid], plot=plot, path=path)
     print(per.round(3).to_string()); print(joint.round(3).to_string())
-    if w > 1:
-        tend = window_report(s, d, w); print(tend.round(3).to_string())
-        return per, joint, fig, tend
-    return per, joint, fig
+    tend = window_report(s, d, w) if w > 1 else None
+    if tend is not None: print(tend.round(3).to_string())
+    return per, joint, fig, tend
 
 def window_report(samples,  # (N, k x C, H, W) window-prior samples (normalised, days stacked day-major)
                   data,  # (M, k x C, H, W) held-out windows of consecutive days

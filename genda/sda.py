@@ -320,40 +320,35 @@ class WindowPrior(torch.nn.Module):
                  daily=None,  # optional daily prior D(x, σ) on (B, C, H, W): denoises every day alone below `switch`
                  switch: float = 1.0):  # noise level below which `daily` takes over (when given)
         super().__init__()
-        self.D, self.k, self.batch = D, int(window or getattr(D, "window", 0) or 0), batch
+        self.D, self.window, self.batch = D, int(window or getattr(D, "window", 0) or 0), batch
         self.daily, self.switch = daily, float(switch)
-        if self.k < 1: raise ValueError("a window prior needs its window length k (D.window or window=k)")
+        if self.window < 1: raise ValueError("a window prior needs its window length k (D.window or window=k)")
         ch = getattr(D, "channels", None)
-        self.channels = ch // self.k if ch else None  # channels per day
+        self.channels = ch // self.window if ch else None  # channels per day
         self.sigma_data = float(getattr(D, "sigma_data", 1.0))
         self.stats, self.img_size = getattr(D, "stats", None), getattr(D, "img_size", None)
-        self.window = self.k
 
     def windows(self, L: int):  # trajectory length
         "(start j(i), position i − j(i)) of the window that denoises each day i."
-        if L < self.k: raise ValueError(f"a trajectory of {L} days is shorter than the prior's window of {self.k} days")
-        i = torch.arange(L); j = (i - self.k // 2).clamp(0, L - self.k)
+        k = self.window
+        if L < k: raise ValueError(f"a trajectory of {L} days is shorter than the prior's window of {k} days")
+        i = torch.arange(L); j = (i - k // 2).clamp(0, L - k)
         return j, i - j
 
+    def _run(self, D, x, sigma, per):  # D on x (B·per, ...) with σ repeated per sample, in batches of `batch`
+        s = torch.as_tensor(sigma, device=x.device)
+        s = s.expand(len(x) // per) if s.ndim == 0 else s.reshape(-1)
+        s = s.repeat_interleave(per); n = self.batch or len(x)
+        return torch.cat([D(x[a:a + n], s[a:a + n]) for a in range(0, len(x), n)])
+
     def forward(self, x, sigma):  # x (B, L, C, H, W); σ (B,) or scalar
-        B, L = x.shape[:2]; k = self.k; J = L - k + 1
+        B, L = x.shape[:2]; k = self.window; J = L - k + 1
         if self.daily is not None and float(torch.as_tensor(sigma).reshape(-1)[0]) < self.switch:  # fine scales: each day alone
-            s = torch.as_tensor(sigma, device=x.device)
-            s = (s.expand(B) if s.ndim == 0 else s.reshape(B)).repeat_interleave(L)
-            return self.D_daily(x.flatten(0, 1), s).reshape(x.shape)
+            return self._run(self.daily, x.flatten(0, 1), sigma, L).reshape(x.shape)
         j, pos = self.windows(L)
         w = x[:, torch.arange(J)[:, None] + torch.arange(k)]  # (B, J, k, C, H, W)
-        w = w.reshape(B * J, k * x.shape[2], *x.shape[3:])
-        s = torch.as_tensor(sigma, device=x.device)
-        s = (s.expand(B) if s.ndim == 0 else s.reshape(B)).repeat_interleave(J)
-        n = self.batch or len(w)
-        out = torch.cat([self.D(w[a:a + n], s[a:a + n]) for a in range(0, len(w), n)])
-        out = out.reshape(B, J, k, *x.shape[2:])
-        return out[:, j, pos]
-
-    def D_daily(self, x, s):  # the daily prior on (B·L, C, H, W), in batches like the windows
-        n = self.batch or len(x)
-        return torch.cat([self.daily(x[a:a + n], s[a:a + n]) for a in range(0, len(x), n)])
+        out = self._run(self.D, w.reshape(B * J, k * x.shape[2], *x.shape[3:]), sigma, J)
+        return out.reshape(B, J, k, *x.shape[2:])[:, j, pos]
 
 # %% ../nbs/06_sda.ipynb #5083fb6b
 def _ensemble_stats(ds):  # add <var>_mean and <var>_std over `member`
@@ -394,7 +389,6 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
     lat, lon = grid_ds.latitude.values, grid_ds.longitude.values
     chans = list(CHANNELS); shape = (len(chans), len(lat), len(lon))
     ocean = torch.as_tensor(ocean_mask(grid_ds).values.astype(bool))
-    if ocean.ndim == 3: ocean = ocean[0]
     mask = torch.stack([ocean if c not in ("uas", "vas") else torch.ones_like(ocean) for c in chans])
     if traj: shape, mask = (len(days), *shape), mask.expand(len(days), *mask.shape)
     dev = operator.y.device
@@ -423,7 +417,7 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
                      method=method, members=members, observations=int(operator.y.numel()),
                      network_evaluations=info["nfe"], vjps=info["vjp"], seconds=round(info["seconds"], 3),  # per member; wall
                      **{f"sda_{k}": v for k, v in opts.items()})
-    if traj: out.attrs.update(window_days=prior.k, trajectory_days=len(days))  # network evaluations: window evaluations x (L - k + 1)
+    if traj: out.attrs.update(window_days=prior.window, trajectory_days=len(days))  # network evaluations: window evaluations x (L - k + 1)
     return out
 
 

@@ -2,18 +2,17 @@
 
 Issue 12's quality targets, per channel winds included: std ratio 0.8-1.25, |mean offset| < 0.2 std, band power
 ratio 0.67-1.5 in each third of the resolved wavenumbers; the sign of the vorticity skewness; cross-channel
-correlations within 0.1. Sampling: 64 unconditional samples (Heun, 18 steps, fixed seed) against 128 held-out crops.
+correlations within 0.1. Sampling: 64 unconditional samples (Heun, 18 steps, fixed seed) against 128 held-out crops
+(`genda.report.report_prior`).
 
 The daily prior meets every target but three, listed in DAILY_MISSES (measured 2026-12-02, see
 nbs/prior_report.ipynb): they are checked against looser bounds so that they cannot get worse unnoticed, and the
 test fails if one of them starts to pass (then remove it from the list). The window prior (5 days, 35 channels,
 trained as long as the daily one) is far from its targets at small scales; its test checks what it does reproduce.
 """
-import pytest
 from genda.train import load_prior
-from genda.report import sample_prior, heldout_crops, prior_report, quality_targets, window_report
+from genda.report import report_prior, quality_targets
 
-N, STEPS = 64, 18
 OCEAN = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy"]
 # (channel, target) -> the looser bound its value must stay within
 DAILY_MISSES = {("zos", "spectrum ratio, large scales"): (0.55, 1.5),   # measured 0.662
@@ -22,18 +21,12 @@ DAILY_MISSES = {("zos", "spectrum ratio, large scales"): (0.55, 1.5),   # measur
 
 
 def _report(name):
-    D = load_prior(name)
-    w = int(D.window)
-    s = sample_prior(D, n=N, steps=STEPS, seed=0).numpy()
-    d = heldout_crops(D.img_size, 128, "demo", "test", window=w).numpy()
-    C = s.shape[1] // w
-    mid = slice((w // 2) * C, (w // 2 + 1) * C)  # a window prior: its middle day
-    per, joint, _ = prior_report(s[:, mid], d[:, mid], plot=False)
-    return D, s, d, per, quality_targets(per, joint)
+    per, joint, _, tend = report_prior(load_prior(name), n=64, crops=128, plot=False)
+    return per, quality_targets(per, joint), tend
 
 
 def test_daily_prior_meets_quality_targets():
-    _, _, _, _, qt = _report("demo")
+    _, qt, _ = _report("demo")
     print(qt.to_string())
     key = list(zip(qt.channel, qt.target))
     known = qt[[k in DAILY_MISSES for k in key]]
@@ -46,12 +39,10 @@ def test_daily_prior_meets_quality_targets():
 
 
 def test_window_prior_what_it_reproduces():
-    D, s, d, per, qt = _report("demo-window")
-    print(qt.to_string())
+    per, qt, t = _report("demo-window")
+    print(qt.to_string()); print(t.to_string())
     assert per.loc[OCEAN, "std_ratio"].between(0.8, 1.25).all()
     assert (per.loc[OCEAN, "mean_offset"].abs() < 0.2).all()
     assert (per.jsd < 0.1).all()
-    t = window_report(s, d, D.window)
-    print(t.to_string())
     assert t.loc[OCEAN, "change_std_ratio"].between(0.67, 2.5).all()             # measured 1.19-2.07: too jumpy
     assert (t.loc[OCEAN, "lag1_prior"] - t.loc[OCEAN, "lag1_data"]).abs().max() < 0.4  # 0.03-0.33 below the data's
