@@ -313,6 +313,7 @@ class RunConfig:
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
     solver:str|None = None # MMPS Krylov solver: gmres | cg (None: genda.sda's default, gmres)
     superobs:bool = True # merge point observations sharing a pixel (SWOT, 1 Hz nadir) into precision-weighted super-observations
+    blocks:float = 1.0 # gridded data with spatially correlated errors (realistic L4 maps, winds) enter as block means over this many correlation lengths, with exact error variances (0: pixel by pixel, as independent errors)
     chunk:int|None = None # members per network batch (memory bound; None: all at once)
     threads:int|None = None # CPU threads of torch in this process (None: $GENDA_THREADS, else $OMP_NUM_THREADS, else every usable core); a run resumes with any value
     seed:int = 0 # one seed for observations and sampling
@@ -327,6 +328,7 @@ class RunConfig:
         if self.method not in ("mmps", "sda", "dps"): raise ValueError(f"method must be mmps, sda or dps, not {self.method!r}")
         if self.days < 1 or self.members < 1 or self.steps < 1: raise ValueError("days, members and steps must be >= 1")
         if self.trajectory < 0: raise ValueError(f"trajectory must be >= 0 days (0: day by day), not {self.trajectory}")
+        if not self.blocks >= 0: raise ValueError(f"blocks must be >= 0 correlation lengths (0: pixel by pixel), not {self.blocks}")
         if self.threads is not None and int(self.threads) < 1: raise ValueError(f"threads must be >= 1 (or None), not {self.threads}")
         self.baselines = tuple(self.baselines or ())
         if isinstance(self.tile, str) and self.tile != "auto":  # from a command line: "full" or "lat0,lat1,lon0,lon1"
@@ -376,22 +378,31 @@ def _prior_names(cfg:RunConfig) -> dict:
     return {"prior": "demo-window", "daily prior": "demo"} if cfg.trajectory else {"prior": "demo"}
 
 def provenance(cfg:RunConfig) -> dict:
-    "What a run's results depend on beyond its parameters: the prior's and the U-Net's files and the prepared data's version."
-    from genda import data
+    "What a run's results depend on beyond its parameters: the prior's and the U-Net's files, the prepared data's version and the observation model's."
+    from genda import data, observe
     from genda.train import PRIORS, _default_prior
     from genda.regression import default_regression
     out = {k: _digest(_default_prior(p) if p in PRIORS else p) for k, p in _prior_names(cfg).items()}
     if "unet" in cfg.baselines: out["regression"] = _digest(cfg.regression or default_regression())
+    out["observation model"] = observe.OBS_MODEL
     for s in dict.fromkeys([cfg.source, cfg.prior_source or cfg.source]):
         try: out[f"data {s}"] = data._prepared_folder(s).name   # carries the generated world's own key
         except Exception: pass                                   # an observation entry (OSE): its files are the data
     return out
 
+def _changes(prev:dict, conf:dict) -> set:
+    "Parameters that differ between a folder's `config.yaml` and a run's (a field newer than the file counts as its default)."
+    dflt = {f.name: (list(f.default) if isinstance(f.default, tuple) else f.default) for f in fields(RunConfig)}
+    return {k for k in set(prev) | set(conf)
+            if k not in RUNTIME_FIELDS | {"provenance", "kind"} and prev.get(k, dflt.get(k)) != conf.get(k, dflt.get(k))}
+
 def _stale(cfg:RunConfig) -> bool:
-    "True when `cfg.out` holds results made with another prior, U-Net or data version than today's."
+    "True when `cfg.out` holds results made with other parameters (a changed default) or another prior, U-Net or data version."
     old = Path(cfg.out)/"config.yaml"
     if not (old.exists() and _has_results(Path(cfg.out))): return False
-    return (yaml.safe_load(old.read_text()) or {}).get("provenance") != provenance(cfg)
+    prev = yaml.safe_load(old.read_text()) or {}
+    conf = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
+    return prev.get("provenance") != provenance(cfg) or bool(_changes(prev, conf))
 
 def _start_run(cfg:RunConfig, kind:str) -> Path:
     """Create the run folder and write its `config.yaml` (parameters and `provenance`); call it once the parameters
@@ -404,9 +415,7 @@ def _start_run(cfg:RunConfig, kind:str) -> Path:
     old = out/"config.yaml"
     if old.exists():
         prev = yaml.safe_load(old.read_text()) or {}
-        dflt = {f.name: (list(f.default) if isinstance(f.default, tuple) else f.default) for f in fields(RunConfig)}
-        diff = {k for k in set(prev) | set(conf)   # a field newer than the folder's config.yaml counts as its default
-                if k not in RUNTIME_FIELDS | {"provenance"} and prev.get(k, dflt.get(k)) != conf.get(k, dflt.get(k))}
+        diff = _changes(prev, conf) | ({"kind"} if prev.get("kind", kind) != kind else set())
         if not diff and prev.get("provenance") != conf["provenance"] and _has_results(out):
             raise ValueError(f"{out} holds results made with another prior, U-Net or data version "
                              f"({prev.get('provenance', 'not recorded')} against today's {conf['provenance']}); "
@@ -558,8 +567,8 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
         if cfg.trajectory:  # the block and up to `pad` days of the grid on either side
             lo, hi = gt.get_loc(pd.Timestamp(b[0])), gt.get_loc(pd.Timestamp(b[-1]))
             tb = list(gt[max(lo - pad, 0):hi + pad + 1])
-        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs) if cfg.trajectory
-             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs))
+        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=cfg.blocks) if cfg.trajectory
+             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=cfg.blocks))
         ens = sda.assimilate(prior, A, stats, g, tb if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
                              steps=cfg.steps, gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False, **kw)
         ens = ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members, **({"block_days": len(b)} if cfg.trajectory else {}))
@@ -1181,8 +1190,8 @@ def demo_main(argv:list|None=None):
     cfg = RunConfig(days=a.days, members=a.members, steps=a.steps, method=a.method, threads=a.threads, out=str(out/name))
     for c in (cfg, replace(cfg, days=min(a.transfer_days, a.days), error_scale=a.error_scale,
                            out=str(out/f"{name}-errors-x{a.error_scale:g}-{min(a.transfer_days, a.days)}d"))):
-        if _stale(c):  # the demo's own output, made with an older prior, U-Net or world: recompute it
-            print(f"     {c.out}: results of another prior, U-Net or data version; recomputing")
+        if _stale(c):  # the demo's own output, made with an older prior, U-Net, world or defaults: recompute it
+            print(f"     {c.out}: results of another prior, U-Net, data version or default parameters; recomputing")
             shutil.rmtree(c.out)
     run = run_osse(cfg)
     m = pd.read_csv(run/"metrics.csv")

@@ -15,16 +15,16 @@ from torch import nn
 from .data import CHANNELS, ocean_mask as _ocean_mask
 
 # %% auto #0
-__all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS', 'L4_KERNELS', 'ERROR_PRESETS', 'NOISE',
-           'CMEMS_PRODUCTS', 'MISSION_CODES', 'READERS', 'OBS_NAMES', 'WIND_NAMES', 'ocean_mask', 'bilinear_weights',
-           'Orbit', 'ground_track', 'ObservingSystem', 'swath_points', 'sample_points', 'point_obs', 'grid_obs',
-           'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'error_preset', 'correlated_noise',
-           'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3', 'simulate_l4',
-           'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother', 'SmoothSample',
-           'GridErrorCov', 'Operator', 'super_observations', 'build_operator', 'TrajectoryOperator',
-           'build_trajectory_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst', 'read_l4_sss',
-           'read_drifters', 'read_obs', 'fixture_product', 'read_winds', 'is_observation_source', 'obs_files',
-           'open_observations', 'fetch_observations', 'fetch_product', 'main']
+__all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS', 'L4_KERNELS', 'ERROR_PRESETS', 'OBS_MODEL',
+           'NOISE', 'CMEMS_PRODUCTS', 'MISSION_CODES', 'READERS', 'OBS_NAMES', 'WIND_NAMES', 'ocean_mask',
+           'bilinear_weights', 'Orbit', 'ground_track', 'ObservingSystem', 'swath_points', 'sample_points', 'point_obs',
+           'grid_obs', 'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'error_preset',
+           'correlated_noise', 'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3',
+           'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother',
+           'SmoothSample', 'GridErrorCov', 'Operator', 'super_observations', 'block_observations', 'build_operator',
+           'TrajectoryOperator', 'build_trajectory_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh',
+           'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
+           'is_observation_source', 'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
 R_EARTH = 6.371e6        # m
@@ -339,6 +339,7 @@ ERROR_PRESETS = {   # observation errors (physical units); the sources are in th
         "l4_noise": True,
         "winds": 1.5, "winds_relative": False, "winds_km": 100.},  # winds: 1.5 m/s, Gaussian-correlated over 100 km
 }
+OBS_MODEL = 2  # version of the simulated errors and their operator (2: L4 errors against the smoothed truth, correlated errors in blocks); run provenance
 NOISE = ERROR_PRESETS["study"]          # the study preset under its former name
 _REAL = ERROR_PRESETS["realistic"]
 
@@ -471,13 +472,19 @@ def simulate_l4(truth:xr.Dataset, product:str="ssh", # "ssh" | "sst" | "sss"
     err = np.sqrt(floor**2 + rep**2)
     extra = {}
     if noise == "floor":
+        # against the day's truth smoothed in space (what `build_operator` applies) only the floor and the time smoothing remain
+        tres = np.sqrt(smooth_field((sm - smooth_field(f, lat, lon, sl))**2, lat, lon, 2*sl, st))
         sm = sm + floor*correlated_noise(sm.shape, lat, lon, math.sqrt(2)*sl, _rngs(seed, product + "_l4"), math.sqrt(2)*st)
         extra = dict(std_correlated=xr.DataArray(err, dims=("time", "latitude", "longitude")), corr_length_km=math.sqrt(2)*sl,
+                     std_smoothed=np.sqrt(floor**2 + tres**2),
                      error_model=f"smoothing residual + floor {floor:g} x noise correlated like the map")
     elif noise: sm = sm + err*_rngs(seed, product + "_l4").standard_normal(sm.shape)
     dims = ("time", "latitude", "longitude")
+    ss = extra.pop("std_smoothed", None)
     ds = grid_obs(xr.DataArray(sm, dims=dims, coords=truth[var].coords), xr.DataArray(err, dims=dims), var, "L4",
                   sigma_km=sl, sigma_days=st, method="smooth", **extra)
+    if ss is not None:  # error of `value` against the day's truth smoothed in space by `sigma_km`, all of it correlated
+        ds["std_smoothed"] = ds["std"].copy(data=np.where(np.isfinite(ds["std"]), ss, np.nan).astype("float32"))
     return ds
 
 def simulate_winds(truth:xr.Dataset,
@@ -664,6 +671,19 @@ def _stats_adapter(stats, ch:str, day, lat, lon):
     return mean, (1. if sc is None else float(sc))
 
 # %% ../nbs/02_observe.ipynb #ce84e1a4
+def _merge_rows(idx, w, inv, a, N):
+    "Interpolation rows of N groups: Σ a·row over the rows of each group (`inv`: group of each row), one column per pixel."
+    K = idx.shape[1]; ncol = int(idx.max()) + 1
+    code, cinv = np.unique(np.repeat(inv, K)*ncol + idx.ravel(), return_inverse=True)   # (group, pixel) pairs, sorted
+    agg = np.bincount(cinv, (w*a[:, None]).ravel(), len(code))
+    keep = agg != 0
+    r, c, agg = code[keep]//ncol, code[keep] % ncol, agg[keep]
+    n = np.bincount(r, minlength=N)
+    pos = np.arange(len(r)) - np.repeat(np.cumsum(n) - n, n)
+    I = np.zeros((N, int(n.max())), np.int64); Wt = np.zeros((N, int(n.max())))
+    I[r, pos] = c; Wt[r, pos] = agg
+    return I, Wt
+
 def super_observations(idx:np.ndarray, # (M, K) flat pixel indices of each point's interpolation row
                        w:np.ndarray, # (M, K) its weights (rows sum to 1; 0 = unused column)
                        v:np.ndarray, # (M,) values
@@ -682,16 +702,45 @@ def super_observations(idx:np.ndarray, # (M, K) flat pixel indices of each point
     P = np.bincount(inv, p, N)
     val = np.bincount(inv, p*v, N)/P
     c2n = np.bincount(inv, p*c2, N)/P                                 # precision-weighted correlated variance of the group
-    ncol = int(idx.max()) + 1
-    code, cinv = np.unique(np.repeat(inv, K)*ncol + idx.ravel(), return_inverse=True)   # (super-obs, pixel) pairs, sorted
-    agg = np.bincount(cinv, (w*(p/P[inv])[:, None]).ravel(), len(code))
-    keep = agg != 0
-    r, c, agg = code[keep]//ncol, code[keep] % ncol, agg[keep]
-    n = np.bincount(r, minlength=N)
-    pos = np.arange(len(r)) - np.repeat(np.cumsum(n) - n, n)
-    I = np.zeros((N, int(n.max())), np.int64); Wt = np.zeros((N, int(n.max())))
-    I[r, pos] = c; Wt[r, pos] = agg
+    I, Wt = _merge_rows(idx, w, inv, p/P[inv], N)
     return I, Wt, val, np.sqrt(1/P + c2n)
+
+# %% ../nbs/02_observe.ipynb #3960a26e
+def block_observations(idx:np.ndarray, # (M, K) interpolation rows of gridded observations (one per pixel)
+                       w:np.ndarray, # (M, K) their weights
+                       v:np.ndarray, s:np.ndarray, # (M,) values and total error std
+                       corr, # scalar or (M,): std of the spatially correlated part of the error
+                       lat:np.ndarray, lon:np.ndarray, # the state grid (deg)
+                       size_km:float, # block side (rounded to whole pixels, at least one)
+                       length_km:float, # Gaussian correlation length L of the correlated part: corr(d) = exp(-d²/2L²)
+                      ) -> tuple:
+    """Average gridded observations over blocks of about `size_km` a side. Each block mean keeps the exact variance of
+    its averaged error: Σ white²/n² plus cᵀ K c/n², K the Gaussian correlation between the block's pixels (a
+    correlated error hardly averages out within its correlation length). Returns idx, w (N, K'), v, s, corr (N,)."""
+    idx = np.asarray(idx, np.int64); w = np.asarray(w, float); v = np.asarray(v, float); s = np.asarray(s, float)
+    M = len(v)
+    c = np.minimum(np.broadcast_to(np.abs(np.asarray(corr, float)), (M,)), s)
+    if M == 0: return idx, w, v, s, c
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    km = R_EARTH*np.pi/180/1e3                                        # km per degree
+    side = lambda d: max(1, int(round(size_km/d))) if d > 0 else 1
+    by = side(np.abs(np.diff(lat)).mean()*km if len(lat) > 1 else 0)
+    bx = side(np.abs(np.diff(lon)).mean()*km*np.cos(np.radians(lat.mean())) if len(lon) > 1 else 0)
+    pix = idx[np.arange(M), np.argmax(w, 1)]
+    i, j = pix // len(lon), pix % len(lon)
+    key, inv = np.unique((i // by)*(len(lon) // bx + 1) + j // bx, return_inverse=True); N = len(key)
+    n = np.bincount(inv, minlength=N).astype(float)
+    I, Wt = _merge_rows(idx, w, inv, 1/n[inv], N)
+    val = np.bincount(inv, v, N)/n
+    white2 = np.bincount(inv, s**2 - c**2, N)/n**2
+    y, x = lat[i]*km, lon[j]*km*np.cos(np.radians(lat[i]))
+    order, start = np.argsort(inv, kind="stable"), np.r_[0, np.cumsum(n).astype(int)]
+    corr2 = np.empty(N)
+    for b in range(N):
+        k = order[start[b]:start[b + 1]]
+        K = np.exp(-((y[k, None] - y[k])**2 + (x[k, None] - x[k])**2)/(2*length_km**2))
+        corr2[b] = c[k] @ K @ c[k]/n[b]**2
+    return I, Wt, val, np.sqrt(white2 + corr2), np.sqrt(corr2)
 
 # %% ../nbs/02_observe.ipynb #dcf189b5
 def _day_points(ds:xr.Dataset, day):
@@ -718,6 +767,7 @@ def build_operator(obs:dict, # observation set (physical units)
                    superobs:bool=True, # merge the points (dim `obs`) sharing a nearest pixel into precision-weighted super-observations
                    correlated:bool=False, # gridded data with `std_correlated` and `corr_length_km`: a correlated error covariance (MMPS)
                    nugget:float=0.1, # share of each correlated error variance kept white (conditions the MMPS solve)
+                   blocks:float=1., # gridded data with correlated errors enter as block means over this many correlation lengths (`block_observations`; 0: pixel by pixel; not with `correlated`)
                   ) -> Operator:
     "Stack the operators of all observations of `day` into one linear A with y, std in normalised units."
     lat, lon = grid_ds.latitude.values.astype(float), grid_ds.longitude.values.astype(float)
@@ -729,6 +779,9 @@ def build_operator(obs:dict, # observation set (physical units)
         ch = ds.attrs["variable"]
         if ch not in channels: continue
         c = channels.index(ch)
+        sig = ds.attrs.get("sigma_km") if ds.attrs.get("kind") == "L4" and ds.attrs.get("method", "smooth") == "smooth" else None
+        if sig and "std_smoothed" in ds:  # the operator smooths: the error against the smoothed truth, correlated like the map
+            ds = ds.assign(std=ds["std_smoothed"], std_correlated=ds["std_smoothed"])
         la, lo, v, s, sc = _day_points(ds, day)
         mask = ocean            # winds too: the state is 0 on land (contract: land NaN in every normalised channel)
         idx, wt, ok = bilinear_weights(la, lo, lat, lon, mask)
@@ -736,8 +789,10 @@ def build_operator(obs:dict, # observation set (physical units)
         idx, wt, v, s, sc = idx[ok], wt[ok], v[ok], s[ok], sc[ok]
         if len(v) == 0: continue
         if superobs and "obs" in ds.dims: idx, wt, v, s = super_observations(idx, wt, v, s, np.nan_to_num(sc))
+        L = float(ds.attrs.get("corr_length_km") or 0)
+        if blocks > 0 and not correlated and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
+            idx, wt, v, s, sc = block_observations(idx, wt, v, s, sc, lat, lon, blocks*L, L)
         mean, scale = _stats_adapter(stats, ch, day, lat, lon)
-        sig = ds.attrs.get("sigma_km") if ds.attrs.get("kind") == "L4" and ds.attrs.get("method", "smooth") == "smooth" else None
         if sig:
             key = (c, float(sig))
             if key not in smoothers: smoothers[key] = GaussianSmoother(lat, lon, float(sig), mask)
@@ -748,7 +803,6 @@ def build_operator(obs:dict, # observation set (physical units)
             part = PointSample(c, idx, wt)
             ref = (mean.ravel()[idx]*wt).sum(-1)
         parts[name] = part
-        L = float(ds.attrs.get("corr_length_km") or 0)
         if correlated and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
             c2 = np.minimum(sc**2, s**2)*(1 - nugget)
             covs[name] = GridErrorCov(idx[np.arange(len(idx)), wt.argmax(1)], lat, lon, np.sqrt(s**2 - c2)/scale, np.sqrt(c2)/scale, L)

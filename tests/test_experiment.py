@@ -211,3 +211,8 @@ def test_results_of_another_prior_are_not_resumed(tmp_path):
     assert _stale(cfg)
     with pytest.raises(ValueError, match="another prior, U-Net or data version"):
         run_osse(cfg)
+    conf["provenance"] = provenance(cfg); conf["blocks"] = 2.5     # as if made when a default was different
+    (tmp_path / "run" / "config.yaml").write_text(yaml.safe_dump(conf))
+    assert _stale(cfg)                                              # `genda demo` recomputes it; a user's run is refused:
+    with pytest.raises(ValueError, match=r"other parameters \(blocks\)"):
+        run_osse(cfg)

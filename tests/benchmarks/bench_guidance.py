@@ -16,7 +16,10 @@ from pathlib import Path
 import numpy as np, pandas as pd, xarray as xr
 
 CONFIGS = {  # name -> RunConfig overrides
-    "default": dict(),                                                  # MMPS, gmres 10, tol 1e-2, warm starts
+    "default": dict(),                                                  # MMPS, gmres 10, tol 1e-2, warm starts, blocks of 1 L
+    "pixels": dict(blocks=0),                                           # correlated gridded errors taken as independent per pixel
+    "blocks15": dict(blocks=1.5),                                       # block means over 1.5 correlation lengths
+    "blocks2": dict(blocks=2),                                          # ... over 2
     "cg3-old": dict(solver="cg", cg_iters=3),                           # the previous default's solver budget
     "gmres3": dict(cg_iters=3),
     "gmres30": dict(cg_iters=30),
@@ -24,7 +27,8 @@ CONFIGS = {  # name -> RunConfig overrides
     "sda256": dict(method="sda", steps=256),                            # the study's configuration
     "dps": dict(method="dps", steps=64),
 }
-OCEAN = ["zos", "thetao", "so", "uo", "vo"]
+OCEAN = ["zos", "thetao", "so", "uo", "vo", "uas", "vas"]  # spread-skill columns (the winds too)
+WIND = ["uas", "vas"]  # RMSE columns besides zos
 
 
 def run(name, swot, a):
@@ -48,6 +52,7 @@ def run(name, swot, a):
     row = dict(config=name, swot=swot, zos_rmse=val("genda", "zos", "rmse"), zos_crps=val("genda", "zos", "crps"),
                oi_zos_rmse=val("oi", "zos", "rmse"),
                **{f"ss_{v}": val("genda", v, "spread_skill") for v in OCEAN},
+               **{f"{v}_rmse": val("genda", v, "rmse") for v in WIND},
                nfe=np.mean([x.get("network_evaluations", np.nan) for x in at]),
                vjp=np.mean([x.get("vjps", np.nan) for x in at]),
                s_per_member_day=np.mean([x.get("seconds", np.nan) for x in at]) / a.members,
