@@ -25,6 +25,9 @@ CONFIGS = {  # name -> RunConfig overrides
     "gmres30": dict(cg_iters=30),
     "cg10": dict(solver="cg", cg_iters=10),
     "sda256": dict(method="sda", steps=256),                            # the study's configuration
+    "mmps16": dict(steps=16),                                           # cheaper MMPS settings (cost against the study's)
+    "mmps16-g5": dict(steps=16, cg_iters=5),
+    "mmps16-g3": dict(steps=16, cg_iters=3),
     "dps": dict(method="dps", steps=64),
 }
 OCEAN = ["zos", "thetao", "so", "uo", "vo", "uas", "vas"]  # spread-skill columns (the winds too)
