@@ -313,6 +313,7 @@ class RunConfig:
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
     solver:str|None = None # MMPS Krylov solver: gmres | cg (None: genda.sda's default, gmres)
     superobs:bool = True # merge point observations sharing a pixel (SWOT, 1 Hz nadir) into precision-weighted super-observations
+    swath_modes:bool = True # MMPS: SWOT's correlated error as a bias and a tilt per pass and swath side shared by its super-observations (False: each super-observation on its own)
     blocks:float = 1.0 # gridded data with spatially correlated errors (realistic L4 maps, winds) enter as block means over this many correlation lengths, with exact error variances (0: pixel by pixel, as independent errors)
     chunk:int|None = None # members per network batch (memory bound; None: all at once)
     threads:int|None = None # CPU threads of torch in this process (None: $GENDA_THREADS, else $OMP_NUM_THREADS, else every usable core); a run resumes with any value
@@ -567,8 +568,8 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
         if cfg.trajectory:  # the block and up to `pad` days of the grid on either side
             lo, hi = gt.get_loc(pd.Timestamp(b[0])), gt.get_loc(pd.Timestamp(b[-1]))
             tb = list(gt[max(lo - pad, 0):hi + pad + 1])
-        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=cfg.blocks) if cfg.trajectory
-             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=cfg.blocks))
+        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=cfg.blocks, swath_modes=cfg.swath_modes) if cfg.trajectory
+             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=cfg.blocks, swath_modes=cfg.swath_modes))
         ens = sda.assimilate(prior, A, stats, g, tb if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
                              steps=cfg.steps, gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False, **kw)
         ens = ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members, **({"block_days": len(b)} if cfg.trajectory else {}))

@@ -21,9 +21,9 @@ __all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS
            'grid_obs', 'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'error_preset',
            'correlated_noise', 'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3',
            'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother',
-           'SmoothSample', 'GridErrorCov', 'Operator', 'super_observations', 'block_observations', 'build_operator',
-           'TrajectoryOperator', 'build_trajectory_operator', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh',
-           'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
+           'SmoothSample', 'GridErrorCov', 'LowRankErrorCov', 'Operator', 'super_observations', 'block_observations',
+           'build_operator', 'TrajectoryOperator', 'build_trajectory_operator', 'read_l3_ssh', 'read_l3s_sst',
+           'read_l4_ssh', 'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
            'is_observation_source', 'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
@@ -339,7 +339,7 @@ ERROR_PRESETS = {   # observation errors (physical units); the sources are in th
         "l4_noise": True,
         "winds": 1.5, "winds_relative": False, "winds_km": 100.},  # winds: 1.5 m/s, Gaussian-correlated over 100 km
 }
-OBS_MODEL = 2  # version of the simulated errors and their operator (2: L4 errors against the smoothed truth, correlated errors in blocks); run provenance
+OBS_MODEL = 3  # version of the simulated errors and their operator (2: L4 errors against the smoothed truth, correlated errors in blocks; 3: swath bias and tilt as shared error modes); run provenance
 NOISE = ERROR_PRESETS["study"]          # the study preset under its former name
 _REAL = ERROR_PRESETS["realistic"]
 
@@ -446,7 +446,7 @@ def simulate_swot(truth:xr.Dataset, mission="SWOT",
     e, sc = swot_correlated_error(df, corr, corr_km, _rngs(seed, "swot_corr"), o.ground_speed/1e3)
     return point_obs(cols, val + e, np.sqrt(std**2 + sc**2), "zos", "L3", std_correlated=sc, sensor="SWOT KaRIn",
                      error_model=f"white {std:g} m + per pass and side bias + cross-track tilt, rms {corr:g} m, along-track Gaussian scale {corr_km:g} km",
-                     corr_length_km=float(corr_km))
+                     corr_length_km=float(corr_km), bias_share=0.5)
 
 # %% ../nbs/02_observe.ipynb #8e016cc6
 def simulate_sst_l3(truth:xr.Dataset, std:float=_REAL["sst_l3"], seed:int=0, **cloud) -> xr.Dataset:
@@ -630,6 +630,17 @@ class GridErrorCov(nn.Module):
         g = torch.einsum("ij,bjw,vw->biv", self.ky.to(dt), g.view(-1, self.H, self.W), self.kx.to(dt))
         return self.white.to(dt)**2*v + c*g.flatten(1)[:, self.pix]
 
+class LowRankErrorCov(nn.Module):
+    "Error covariance white² + B Bᵀ: independent errors plus a few shared error modes (a swath's bias and tilt per pass and side)."
+    def __init__(self, white, # (M,) std of the independent part
+                 B): # (M, K) the shared modes, each column one mode's std at each observation
+        super().__init__()
+        self.register_buffer("white", torch.as_tensor(white, dtype=torch.float32))
+        self.register_buffer("B", torch.as_tensor(B, dtype=torch.float32))
+    def forward(self, v):
+        B = self.B.to(v.dtype)
+        return self.white.to(v.dtype)**2*v + (v @ B) @ B.T
+
 class Operator(nn.Module):
     "Stacked observation operator A(x) = [A_1(x); A_2(x); ...] with `y`, `std` (normalised units) and `names` (M,)."
     def __init__(self, parts:dict, y, std,
@@ -758,6 +769,35 @@ def _day_points(ds:xr.Dataset, day):
     ii, jj = np.nonzero(np.isfinite(v) & np.isfinite(s))
     return ds.latitude.values[ii], ds.longitude.values[jj], v[ii, jj], s[ii, jj], np.nan_to_num(corr.values[k[0]][ii, jj])
 
+def _swath_modes(ds:xr.Dataset, day, ok, idx, wt, v, s, sc):
+    """Super-observations of a swath dataset (`xtrack`, correlated error) made per pass and swath side, their white std,
+    and the (N, 2·groups) bias and tilt modes of the error: per pass and side a bias b and a cross-track tilt t·ξ
+    (ξ the standardised cross-track distance), the model of `swot_correlated_error`. Both are taken constant along
+    the pass within the domain (exact when it is much smaller than the correlation length, 1000 km by default)."""
+    d0 = np.datetime64(pd.Timestamp(day).normalize(), "ns")
+    t = ds.time.values.astype("datetime64[ns]"); sel = (t >= d0) & (t < d0 + DAY)
+    t, xt = t[sel][ok], ds["xtrack"].values[sel][ok].astype(float)
+    order = np.argsort(t, kind="stable")
+    gap = np.zeros(len(t), bool); gap[order[1:]] = np.diff(t[order]) > np.timedelta64(30, "m")
+    pas = np.empty(len(t), int); pas[order] = np.cumsum(gap[order])           # a new pass after a 30 min gap
+    group = 2*pas + (xt > 0)
+    ax = np.abs(xt); u = np.unique(np.abs(ds["xtrack"].values.astype(float)))  # the swath's cross-track grid, as simulated
+    xi = (ax - u.mean())/(u.std() if u.std() > 0 else 1.)
+    beta = float(ds.attrs.get("bias_share", 0.5))
+    amp = sc/np.sqrt(beta + (1 - beta)*xi**2)                               # the modes' rms at each point
+    white = np.sqrt(np.maximum(s**2 - sc**2, 1e-30))
+    out, gs = [], np.unique(group)
+    for k, g in enumerate(gs):
+        m = group == g
+        I, W, val, sw = super_observations(idx[m], wt[m], v[m], white[m])
+        xg, ag = (super_observations(idx[m], wt[m], a[m], white[m])[2] for a in (xi, amp))
+        Bg = np.zeros((len(val), 2*len(gs))); Bg[:, 2*k] = ag*np.sqrt(beta); Bg[:, 2*k + 1] = ag*np.sqrt(1 - beta)*xg
+        out.append((I, W, val, sw, Bg))
+    K = max(o[0].shape[1] for o in out)
+    pad = lambda a: np.pad(a, ((0, 0), (0, K - a.shape[1])))
+    I, W = np.concatenate([pad(o[0]) for o in out]), np.concatenate([pad(o[1]) for o in out])
+    return I, W, np.concatenate([o[2] for o in out]), np.concatenate([o[3] for o in out]), np.concatenate([o[4] for o in out])
+
 def build_operator(obs:dict, # observation set (physical units)
                    day, # the day to assimilate (date-like)
                    grid_ds:xr.Dataset, # defines the state grid (latitude, longitude) and the ocean mask
@@ -767,6 +807,7 @@ def build_operator(obs:dict, # observation set (physical units)
                    superobs:bool=True, # merge the points (dim `obs`) sharing a nearest pixel into precision-weighted super-observations
                    correlated:bool=False, # gridded data with `std_correlated` and `corr_length_km`: a correlated error covariance (MMPS)
                    nugget:float=0.1, # share of each correlated error variance kept white (conditions the MMPS solve)
+                   swath_modes:bool=True, # swaths with a correlated error (SWOT): their bias and tilt per pass and side as shared error modes (MMPS; needs `superobs`)
                    blocks:float=1., # gridded data with correlated errors enter as block means over this many correlation lengths (`block_observations`; 0: pixel by pixel; not with `correlated`)
                   ) -> Operator:
     "Stack the operators of all observations of `day` into one linear A with y, std in normalised units."
@@ -788,7 +829,11 @@ def build_operator(obs:dict, # observation set (physical units)
         ok &= np.isfinite(v) & np.isfinite(s)
         idx, wt, v, s, sc = idx[ok], wt[ok], v[ok], s[ok], sc[ok]
         if len(v) == 0: continue
-        if superobs and "obs" in ds.dims: idx, wt, v, s = super_observations(idx, wt, v, s, np.nan_to_num(sc))
+        B = None
+        if superobs and swath_modes and "xtrack" in ds and ds.attrs.get("corr_length_km") and np.any(sc > 0):
+            idx, wt, v, white, B = _swath_modes(ds, day, ok, idx, wt, v, s, np.nan_to_num(sc))
+            s = np.sqrt(white**2 + (B**2).sum(1))
+        elif superobs and "obs" in ds.dims: idx, wt, v, s = super_observations(idx, wt, v, s, np.nan_to_num(sc))
         L = float(ds.attrs.get("corr_length_km") or 0)
         if blocks > 0 and not correlated and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
             idx, wt, v, s, sc = block_observations(idx, wt, v, s, sc, lat, lon, blocks*L, L)
@@ -803,6 +848,7 @@ def build_operator(obs:dict, # observation set (physical units)
             part = PointSample(c, idx, wt)
             ref = (mean.ravel()[idx]*wt).sum(-1)
         parts[name] = part
+        if B is not None: covs[name] = LowRankErrorCov(white/scale, B/scale)
         if correlated and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
             c2 = np.minimum(sc**2, s**2)*(1 - nugget)
             covs[name] = GridErrorCov(idx[np.arange(len(idx)), wt.argmax(1)], lat, lon, np.sqrt(s**2 - c2)/scale, np.sqrt(c2)/scale, L)

@@ -18,6 +18,7 @@ import numpy as np, pandas as pd, xarray as xr
 CONFIGS = {  # name -> RunConfig overrides
     "default": dict(),                                                  # MMPS, gmres 10, tol 1e-2, warm starts, blocks of 1 L
     "pixels": dict(blocks=0),                                           # correlated gridded errors taken as independent per pixel
+    "noswathmodes": dict(swath_modes=False),                            # each SWOT super-observation's correlated error on its own
     "blocks15": dict(blocks=1.5),                                       # block means over 1.5 correlation lengths
     "blocks2": dict(blocks=2),                                          # ... over 2
     "cg3-old": dict(solver="cg", cg_iters=3),                           # the previous default's solver budget
