@@ -391,9 +391,13 @@ def provenance(cfg:RunConfig) -> dict:
         except Exception: pass                                   # an observation entry (OSE): its files are the data
     return out
 
+def _conf(cfg:RunConfig) -> dict:
+    "The run's parameters as `config.yaml` stores them (tuples as lists)."
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
+
 def _changes(prev:dict, conf:dict) -> set:
     "Parameters that differ between a folder's `config.yaml` and a run's (a field newer than the file counts as its default)."
-    dflt = {f.name: (list(f.default) if isinstance(f.default, tuple) else f.default) for f in fields(RunConfig)}
+    dflt = _conf(RunConfig())
     return {k for k in set(prev) | set(conf)
             if k not in RUNTIME_FIELDS | {"provenance", "kind"} and prev.get(k, dflt.get(k)) != conf.get(k, dflt.get(k))}
 
@@ -402,8 +406,7 @@ def _stale(cfg:RunConfig) -> bool:
     old = Path(cfg.out)/"config.yaml"
     if not (old.exists() and _has_results(Path(cfg.out))): return False
     prev = yaml.safe_load(old.read_text()) or {}
-    conf = {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()}
-    return prev.get("provenance") != provenance(cfg) or bool(_changes(prev, conf))
+    return prev.get("provenance") != provenance(cfg) or bool(_changes(prev, _conf(cfg)))
 
 def _start_run(cfg:RunConfig, kind:str) -> Path:
     """Create the run folder and write its `config.yaml` (parameters and `provenance`); call it once the parameters
@@ -411,8 +414,7 @@ def _start_run(cfg:RunConfig, kind:str) -> Path:
     refused; one with a `config.yaml` but no results (a run that failed before it produced anything) is taken over,
     so a corrected retry goes ahead. The same parameters and versions resume."""
     out = Path(cfg.out)
-    conf = {"kind": kind, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items()},
-            "provenance": provenance(cfg)}
+    conf = {"kind": kind, **_conf(cfg), "provenance": provenance(cfg)}
     old = out/"config.yaml"
     if old.exists():
         prev = yaml.safe_load(old.read_text()) or {}

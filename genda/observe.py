@@ -383,6 +383,11 @@ def correlated_noise(shape:tuple, # (T, H, W) or (H, W)
     return z
 
 # %% ../nbs/02_observe.ipynb #4d517ce8
+def _xtrack_xi(xtrack, grid=None):
+    "ξ: the cross-track distance standardised over the swath's cross-track grid (`grid`, default the points' own): zero mean, unit rms."
+    ax = np.abs(np.asarray(xtrack, float)); u = np.unique(ax if grid is None else np.abs(np.asarray(grid, float)))
+    return (ax - u.mean())/(u.std() if u.std() > 0 else 1.)
+
 def swot_correlated_error(df:pd.DataFrame, # swath points: time, pass, xtrack (signed km)
                           std:float, # rms of the correlated error over the swath (m)
                           length_km:float=1000., # along-track Gaussian correlation length of the bias and tilt
@@ -395,8 +400,7 @@ def swot_correlated_error(df:pd.DataFrame, # swath points: time, pass, xtrack (s
     rng = rng or np.random.default_rng()
     n = len(df)
     if n == 0 or std <= 0: return np.zeros(n), np.zeros(n)
-    ax = np.abs(df["xtrack"].to_numpy(float)); u = np.unique(ax)
-    xi = (ax - u.mean())/(u.std() if u.std() > 0 else 1.)              # zero mean, unit rms over the side's cross-track grid
+    xi = _xtrack_xi(df["xtrack"].to_numpy(float))
     s = (df["time"].to_numpy("datetime64[ns]") - np.datetime64("2000-01-01", "ns"))/np.timedelta64(1, "s")*speed_km_s
     side = np.sign(df["xtrack"].to_numpy(float)).astype(int)
     err = np.zeros(n)
@@ -754,13 +758,18 @@ def block_observations(idx:np.ndarray, # (M, K) interpolation rows of gridded ob
     return I, Wt, val, np.sqrt(white2 + corr2), np.sqrt(corr2)
 
 # %% ../nbs/02_observe.ipynb #dcf189b5
+def _point_sel(ds:xr.Dataset, day):
+    "The points (dim `obs`) of a point-layout Dataset observed on `day`."
+    day = np.datetime64(pd.Timestamp(day).normalize(), "ns")
+    t = ds.time.values.astype("datetime64[ns]")
+    return (t >= day) & (t < day + DAY)
+
 def _day_points(ds:xr.Dataset, day):
     "Latitudes, longitudes, values, std and correlated std (0 where the dataset has none) of one observation Dataset on `day`."
     day = np.datetime64(pd.Timestamp(day).normalize(), "ns")
     corr = ds["std_correlated"] if "std_correlated" in ds else xr.zeros_like(ds["std"])
     if "obs" in ds.dims:
-        t = ds.time.values.astype("datetime64[ns]")
-        sel = (t >= day) & (t < day + DAY)
+        sel = _point_sel(ds, day)
         return ds.latitude.values[sel], ds.longitude.values[sel], ds.value.values[sel], ds["std"].values[sel], corr.values[sel]
     tt = ds.time.values.astype("datetime64[ns]")
     k = np.flatnonzero((tt >= day) & (tt < day + DAY))
@@ -774,15 +783,13 @@ def _swath_modes(ds:xr.Dataset, day, ok, idx, wt, v, s, sc):
     and the (N, 2·groups) bias and tilt modes of the error: per pass and side a bias b and a cross-track tilt t·ξ
     (ξ the standardised cross-track distance), the model of `swot_correlated_error`. Both are taken constant along
     the pass within the domain (exact when it is much smaller than the correlation length, 1000 km by default)."""
-    d0 = np.datetime64(pd.Timestamp(day).normalize(), "ns")
-    t = ds.time.values.astype("datetime64[ns]"); sel = (t >= d0) & (t < d0 + DAY)
-    t, xt = t[sel][ok], ds["xtrack"].values[sel][ok].astype(float)
+    sel = _point_sel(ds, day)
+    t, xt = ds.time.values.astype("datetime64[ns]")[sel][ok], ds["xtrack"].values[sel][ok].astype(float)
     order = np.argsort(t, kind="stable")
     gap = np.zeros(len(t), bool); gap[order[1:]] = np.diff(t[order]) > np.timedelta64(30, "m")
     pas = np.empty(len(t), int); pas[order] = np.cumsum(gap[order])           # a new pass after a 30 min gap
     group = 2*pas + (xt > 0)
-    ax = np.abs(xt); u = np.unique(np.abs(ds["xtrack"].values.astype(float)))  # the swath's cross-track grid, as simulated
-    xi = (ax - u.mean())/(u.std() if u.std() > 0 else 1.)
+    xi = _xtrack_xi(xt, ds["xtrack"].values)                               # over the swath's whole cross-track grid, as simulated
     beta = float(ds.attrs.get("bias_share", 0.5))
     amp = sc/np.sqrt(beta + (1 - beta)*xi**2)                               # the modes' rms at each point
     white = np.sqrt(np.maximum(s**2 - sc**2, 1e-30))
