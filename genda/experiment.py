@@ -306,12 +306,13 @@ class RunConfig:
     nadirs:list|str|None = None # nadir altimeters, replacing the preset's (a list, or names joined by commas; None: the preset's)
     errors:str = "realistic" # observation-error preset of genda.observe: realistic (published error levels) | study (the reference study's smaller errors)
     method:str = "mmps" # posterior sampler: mmps | sda | dps
-    steps:int = 24 # sampler steps (MMPS: 24 meets the exact-posterior targets of 06_sda; the study's SDA used 256)
+    steps:int|None = None # sampler steps (None: genda.sda.default_steps, the fewest that meet 06_sda's exact-posterior targets: MMPS 16, 24 for trajectories; SDA 256, the study's)
     members:int = 8 # ensemble size
     trajectory:int = 0 # GenDA over trajectories of this many consecutive days sampled jointly with the window prior (0: each day alone with the daily prior); a trajectory is the unit a run resumes by
     gamma:float = 0.1 # SDA likelihood inflation
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
     solver:str|None = None # MMPS Krylov solver: gmres | cg (None: genda.sda's default, gmres)
+    precond:bool = True # MMPS: precondition the Krylov solve with the observation errors' covariance (SWOT's shared modes exactly) plus a white prior's term
     superobs:bool = True # merge point observations sharing a pixel (SWOT, 1 Hz nadir) into precision-weighted super-observations
     swath_modes:bool = True # MMPS: SWOT's correlated error as a bias and a tilt per pass and swath side shared by its super-observations (False: each super-observation on its own)
     blocks:float = 1.0 # gridded data with spatially correlated errors (realistic L4 maps, winds) enter as block means over this many correlation lengths, with exact error variances (0: pixel by pixel, as independent errors)
@@ -327,6 +328,9 @@ class RunConfig:
 
     def __post_init__(self):
         if self.method not in ("mmps", "sda", "dps"): raise ValueError(f"method must be mmps, sda or dps, not {self.method!r}")
+        if self.steps is None:
+            from genda.sda import default_steps
+            self.steps = default_steps(self.method, self.trajectory > 0)
         if self.days < 1 or self.members < 1 or self.steps < 1: raise ValueError("days, members and steps must be >= 1")
         if self.trajectory < 0: raise ValueError(f"trajectory must be >= 0 days (0: day by day), not {self.trajectory}")
         if not self.blocks >= 0: raise ValueError(f"blocks must be >= 0 correlation lengths (0: pixel by pixel), not {self.blocks}")
@@ -356,7 +360,7 @@ class RunConfig:
 
 # %% ../nbs/10_experiment.ipynb #6771a07a
 def _config(cfg, kw) -> RunConfig:
-    if cfg is None: cfg = RunConfig()
+    if cfg is None: return RunConfig(**kw)  # defaults that depend on other parameters (steps) follow them
     elif isinstance(cfg, dict): cfg = RunConfig.from_dict(cfg)
     return replace(cfg, **kw) if kw else cfg
 
@@ -379,13 +383,14 @@ def _prior_names(cfg:RunConfig) -> dict:
     return {"prior": "demo-window", "daily prior": "demo"} if cfg.trajectory else {"prior": "demo"}
 
 def provenance(cfg:RunConfig) -> dict:
-    "What a run's results depend on beyond its parameters: the prior's and the U-Net's files, the prepared data's version and the observation model's."
-    from genda import data, observe
+    "What a run's results depend on beyond its parameters: the prior's and the U-Net's files, the prepared data's version, the observation model's and the sampler's."
+    from genda import data, observe, sda
     from genda.train import PRIORS, _default_prior
     from genda.regression import default_regression
     out = {k: _digest(_default_prior(p) if p in PRIORS else p) for k, p in _prior_names(cfg).items()}
     if "unet" in cfg.baselines: out["regression"] = _digest(cfg.regression or default_regression())
     out["observation model"] = observe.OBS_MODEL
+    out["sampler"] = sda.SAMPLER
     for s in dict.fromkeys([cfg.source, cfg.prior_source or cfg.source]):
         try: out[f"data {s}"] = data._prepared_folder(s).name   # carries the generated world's own key
         except Exception: pass                                   # an observation entry (OSE): its files are the data
@@ -562,7 +567,7 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
     bl = blocks(days, cfg.trajectory, int(getattr(prior, "window", 1)) if prior is not None else 1)
     todo = [(i, b) for i, b in enumerate(bl) if i % ws == rank and not all(path(d).exists() for d in b)]
     what = f"GenDA {cfg.method}" + (f", {cfg.trajectory}-day trajectories" if cfg.trajectory else "")
-    kw = {k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver).items() if v is not None}
+    kw = {k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver, precond=cfg.precond).items() if v is not None}
     gt = pd.DatetimeIndex(grid.time.values)
     pad = int(getattr(prior, "window", 1)) // 2 if cfg.trajectory and prior is not None else 0
     for i, b in tqdm(todo, desc=f"{what} (rank {rank})" if ws > 1 else what, disable=None):

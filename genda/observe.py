@@ -633,6 +633,9 @@ class GridErrorCov(nn.Module):
         g = v.new_zeros(v.shape[0], self.H*self.W); g[:, self.pix] = c*v
         g = torch.einsum("ij,bjw,vw->biv", self.ky.to(dt), g.view(-1, self.H, self.W), self.kx.to(dt))
         return self.white.to(dt)**2*v + c*g.flatten(1)[:, self.pix]
+    def precond(self, v, a):
+        "≈ (R + diag a)⁻¹ v from R's diagonal (a preconditioner for the guidance's solve, not an exact inverse)."
+        return v/(self.white.to(v.dtype)**2 + self.corr.to(v.dtype)**2 + a)
 
 class LowRankErrorCov(nn.Module):
     "Error covariance white² + B Bᵀ: independent errors plus a few shared error modes (a swath's bias and tilt per pass and side)."
@@ -644,9 +647,15 @@ class LowRankErrorCov(nn.Module):
     def forward(self, v):
         B = self.B.to(v.dtype)
         return self.white.to(v.dtype)**2*v + (v @ B) @ B.T
+    def precond(self, v, a):
+        "(R + diag a)⁻¹ v, exact (Woodbury: D⁻¹ − D⁻¹B(I + BᵀD⁻¹B)⁻¹BᵀD⁻¹, D = white² + a)."
+        B = self.B.to(v.dtype); Di = 1/(self.white.to(v.dtype)**2 + a)
+        S = torch.eye(B.shape[1], dtype=v.dtype, device=v.device) + B.T @ (Di[:, None]*B)
+        return Di*v - Di*(torch.linalg.solve(S, ((Di*v) @ B).T).T @ B.T)
 
 class Operator(nn.Module):
     "Stacked observation operator A(x) = [A_1(x); A_2(x); ...] with `y`, `std` (normalised units) and `names` (M,)."
+    linear = True  # every part is linear in x: its Jacobian-vector product is A itself (genda.sda skips forward-mode AD)
     def __init__(self, parts:dict, y, std,
                  covs:dict|None=None): # per part: a module v -> R v of correlated errors (parts not named: diag(std²))
         super().__init__()
@@ -665,6 +674,11 @@ class Operator(nn.Module):
         "R v for v (B, M): the observation-error covariance, correlated where `covs` says so, diagonal elsewhere."
         s2 = self.split(self.std.to(v.dtype)**2)
         return torch.cat([self.covs[k](u) if k in self.covs else s2[k]*u for k, u in self.split(v).items()], -1)
+    def noise_precond(self, v, a):
+        "≈ (R + diag a)⁻¹ v for v (B, M), a (M,): exact for independent errors and shared modes, from the diagonal for grid-correlated ones."
+        s2, a = self.split(self.std.to(v.dtype)**2), self.split(a)
+        return torch.cat([self.covs[k].precond(u, a[k]) if k in self.covs else u/(s2[k] + a[k])
+                          for k, u in self.split(v).items()], -1)
 
 # %% ../nbs/02_observe.ipynb #e6323417
 def _stats_adapter(stats, ch:str, day, lat, lon):
@@ -868,6 +882,7 @@ class TrajectoryOperator(nn.Module):
     "Observations of a trajectory x (B, L, C, H, W): day d's operator on x[:, d], stacked; `y`, `std` and `day` (M,) (the day index of each observation)."
     def __init__(self, ops:list): # one operator per day (`Operator`, or any module with `y`, `std`)
         super().__init__()
+        self.linear = all(getattr(o, "linear", False) for o in ops)
         self.ops = nn.ModuleList(ops)
         self.sizes = [int(o.y.numel()) for o in ops]
         self.register_buffer("y", torch.cat([o.y.float().reshape(-1) for o in ops]))
@@ -883,6 +898,11 @@ class TrajectoryOperator(nn.Module):
         parts = torch.split(v, self.sizes, -1)
         return torch.cat([o.noise_cov(u) if len(getattr(o, "covs", ())) else o.std.to(u.dtype)**2*u
                           for o, u in zip(self.ops, parts)], -1)
+    def noise_precond(self, v, a):
+        "≈ (R + diag a)⁻¹ v, block diagonal over days (see `Operator.noise_precond`)."
+        parts, aa = torch.split(v, self.sizes, -1), torch.split(a, self.sizes, -1)
+        return torch.cat([o.noise_precond(u, b) if hasattr(o, "noise_precond") else u/(o.std.to(u.dtype)**2 + b)
+                          for o, u, b in zip(self.ops, parts, aa)], -1)
 
 def build_trajectory_operator(obs:dict, # observation set (physical units)
                               days, # the consecutive days of the trajectory (date-likes)

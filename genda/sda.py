@@ -11,9 +11,9 @@ from tqdm.auto import tqdm
 from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels
 
 # %% auto #0
-__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov', 'noise_grid',
-           'cg', 'gmres', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample', 'WindowPrior', 'assimilate',
-           'twin_check']
+__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov',
+           'noise_grid', 'cg', 'gmres', 'default_steps', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample',
+           'WindowPrior', 'assimilate', 'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -42,7 +42,7 @@ def tweedie_cov(D,  # denoiser D(x, sigma)
 def noise_grid(kind: str = "vpcos",  # "vpcos" | "logsnr" | "edm"
                steps: int = 64,  # number of steps N (the grid has N + 1 levels)
                sigma_max: float | None = 80.,  # cap on s (None: vpcos runs to t = 1, others use 100)
-               sigma_min: float | None = None,  # last level (default: eta for vpcos, 1e-3 logsnr, 2e-3 edm)
+               sigma_min: float | None = None,  # last level (default: eta for vpcos, 3e-3 logsnr, 2e-3 edm)
                eta: float = 1e-3,  # cos schedule floor
                rho: float = 7.):  # EDM rho
     "Decreasing float64 tensor of N + 1 noise levels s = sigma/alpha."
@@ -53,7 +53,7 @@ def noise_grid(kind: str = "vpcos",  # "vpcos" | "logsnr" | "edm"
         return s
     smax = 100. if sigma_max is None else sigma_max
     if kind == "logsnr":  # genda.diffusion's grids end with an extra 0, which our samplers do not take
-        return loglinear_sigmas(steps + 1, sigma_min=sigma_min or 1e-3, sigma_max=smax)[:-1]
+        return loglinear_sigmas(steps + 1, sigma_min=sigma_min or 3e-3, sigma_max=smax)[:-1]
     if kind == "edm":
         return edm_sigmas(steps + 1, sigma_min=sigma_min or 2e-3, sigma_max=smax, rho=rho)[:-1]
     raise ValueError(f"unknown grid {kind!r}")
@@ -63,11 +63,13 @@ def cg(matvec,  # v (B, M) -> (B, M), symmetric positive definite per member
        b,  # right-hand sides (B, M)
        iters: int = 3,  # largest number of iterations (= M: exact in exact arithmetic)
        tol=0.,  # a member stops when its residual norm is <= tol * |b| (a float, or one per member (B,))
-       dtype=torch.float64):  # dtype of the Krylov arithmetic (matvec sees b's dtype)
-    "Batched conjugate gradients from u = 0 with per-member stops; returns (u (B, M), matrix-vector products)."
+       dtype=torch.float64,  # dtype of the Krylov arithmetic (matvec sees b's dtype)
+       precond=None):  # v -> P⁻¹ v, symmetric positive definite (None: identity)
+    "Batched (preconditioned) conjugate gradients from u = 0 with per-member stops; returns (u (B, M), matrix-vector products)."
     out = b.dtype; b = b.to(dtype)
-    u = torch.zeros_like(b); r = b.clone(); p = r.clone()
-    rr = (r * r).sum(-1, keepdim=True); bn = rr.sqrt() * torch.as_tensor(tol, dtype=dtype, device=b.device).reshape(-1, 1)
+    P = (lambda v: precond(v.to(out)).to(dtype)) if precond is not None else (lambda v: v)
+    u = torch.zeros_like(b); r = b.clone(); zr = P(r); p = zr.clone()
+    rr = (r * zr).sum(-1, keepdim=True); bn = b.norm(dim=-1, keepdim=True) * torch.as_tensor(tol, dtype=dtype, device=b.device).reshape(-1, 1)
     live = rr > 0; n = 0
     for _ in range(iters):
         if not live.any(): break
@@ -76,9 +78,9 @@ def cg(matvec,  # v (B, M) -> (B, M), symmetric positive definite per member
         live = live & (pAp > 0)  # non-positive curvature: keep the last iterate
         a = torch.where(live, rr / pAp.clamp(min=torch.finfo(dtype).tiny), torch.zeros_like(rr))
         u = u + a * p; r = r - a * Ap
-        rn = (r * r).sum(-1, keepdim=True)
-        live = live & (rn.sqrt() > bn)
-        p = r + torch.where(live, rn / rr.clamp(min=torch.finfo(dtype).tiny), torch.zeros_like(rr)) * p
+        live = live & (r.norm(dim=-1, keepdim=True) > bn)
+        zr = P(r); rn = (r * zr).sum(-1, keepdim=True)
+        p = zr + torch.where(live, rn / rr.clamp(min=torch.finfo(dtype).tiny), torch.zeros_like(rr)) * p
         rr = rn
     return u.to(out), n
 
@@ -86,9 +88,11 @@ def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
           b,  # right-hand sides (B, M)
           iters: int = 3,  # largest Krylov dimension (no restarts)
           tol=0.,  # a member stops when its residual norm is <= tol * |b| (a float, or one per member (B,))
-          dtype=torch.float64):  # dtype of the Arnoldi arithmetic
+          dtype=torch.float64,  # dtype of the Arnoldi arithmetic
+          precond=None):  # v -> P⁻¹ v, applied on the right: GMRES on A P⁻¹, u = P⁻¹ ũ (None: identity)
     "Batched GMRES from u = 0 (minimal residual over the Krylov space) with per-member stops; returns (u (B, M), products)."
     out = b.dtype; b = b.to(dtype); B = b.shape[0]
+    P = (lambda v: precond(v.to(out)).to(dtype)) if precond is not None else (lambda v: v)
     beta = b.norm(dim=-1); tiny = torch.finfo(dtype).tiny
     V = [b / beta.clamp(min=tiny)[:, None]]
     H = torch.zeros(B, iters + 1, iters, dtype=dtype, device=b.device)
@@ -96,7 +100,7 @@ def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
     tol = torch.as_tensor(tol, dtype=dtype, device=b.device).reshape(-1)
     for j in range(iters):
         if not live.any(): break
-        w = matvec(V[j].to(out)).to(dtype); n += 1
+        w = matvec(P(V[j]).to(out)).to(dtype); n += 1
         for _ in range(2):  # classical Gram-Schmidt, twice (keeps the basis orthogonal in finite precision)
             Vm = torch.stack(V, 1)
             h = torch.einsum("bkm,bm->bk", Vm, w)
@@ -107,15 +111,22 @@ def gmres(matvec,  # v (B, M) -> (B, M), any square operator per member
         e1 = torch.zeros(B, j + 2, 1, dtype=dtype, device=b.device); e1[:, 0, 0] = beta
         c = torch.linalg.lstsq(H[:, : j + 2, : j + 1], e1).solution
         res = (H[:, : j + 2, : j + 1] @ c - e1).norm(dim=(1, 2))
-        uj = torch.einsum("bkm,bk->bm", torch.stack(V[: j + 1], 1), c[..., 0])
+        uj = P(torch.einsum("bkm,bk->bm", torch.stack(V[: j + 1], 1), c[..., 0]))
         u = torch.where(live[:, None], uj, u)  # a member keeps the iterate at which it stopped
         live = live & (res > tol * beta) & (hn > 1e-14 * beta)
     return u.to(out), n
 
 # %% ../nbs/06_sda.ipynb #46c19ce1
-DEFAULT_SOLVER, DEFAULT_ITERS, DEFAULT_TOL = "gmres", 10, 1e-2  # MMPS defaults, chosen by the measurements below
+DEFAULT_SOLVER, DEFAULT_ITERS, DEFAULT_TOL = "gmres", 10, 3e-3  # MMPS defaults, chosen by the measurements below
+SAMPLER = 2  # version of the default sampler (grid, steps, solver): runs record it, so results of another version are not mixed
+
+def default_steps(method: str = "mmps",  # "mmps" | "sda" | "dps"
+                  window: bool = False):  # sampling trajectories with a window prior
+    "Sampler steps when none are given: MMPS 16 (24 for trajectories), SDA 256 (the study's), DPS 1000 (measured in this notebook)."
+    return {"mmps": 24 if window else 16, "sda": 256, "dps": 1000}.get(method, 16)
 
 def _lin(A, x0):  # w -> A'(x0) w (the operator's Jacobian at x0), forward mode with a double-vjp fallback
+    if getattr(A, "linear", False): return A  # a linear operator is its own Jacobian (genda.observe's)
     fwd = [True]
     def f(w):
         if fwd[0]:
@@ -130,6 +141,19 @@ def _lin(A, x0):  # w -> A'(x0) w (the operator's Jacobian at x0), forward mode 
             out, = torch.autograd.grad(g, v, w)
         return out
     return f
+
+def _recombine(v,  # (B, M) the vector whose VJP is wanted
+               ins, outs,  # VJP inputs (B, M) and outputs (B, *state) already computed at this step
+               rtol: float = 1e-5):  # largest relative misfit of the combination
+    "Jᵀv as Σ c_k Jᵀv_k when v = Σ c_k v_k (a Krylov solution lies in the span of its products): one VJP saved; None if not."
+    if not ins: return None
+    V = torch.stack(ins, -1).double()  # (B, M, k)
+    c = torch.linalg.lstsq(V, v.double()[..., None]).solution  # (B, k, 1)
+    fit = (V @ c)[..., 0]; vn = v.double().norm(dim=-1)
+    big = (c.abs()[..., 0] * V.norm(dim=1)).amax(-1)  # no cancellation between large terms
+    if bool(((fit - v.double()).norm(dim=-1) > rtol * vn).any() | (big > 1e3 * vn).any()): return None
+    G = torch.stack(outs, 1)  # (B, k, *state)
+    return torch.einsum("bk,bk...->b...", c[..., 0].to(G.dtype), G)
 
 class Guidance:
     "Base of the guided denoisers: D(x, σ), observations y = A(x) + N(0, diag std²); call it as a denoiser."
@@ -177,29 +201,47 @@ class MMPS(Guidance):
                  tol: float = DEFAULT_TOL,  # relative residual at which a solve stops
                  warm: bool = True,  # start each solve from the previous step's solution (one trajectory per instance)
                  whiten: bool = False,  # solve the system scaled by the observation errors (residuals in units of std)
+                 precond: bool = True,  # precondition with R + c(s) s² diag(AAᵀ) (a white prior's system; exact R's inverse where cheap)
                  amp: torch.dtype | None = torch.bfloat16):
         super().__init__(D, A, y, std, amp)
         if solver not in ("cg", "gmres"): raise ValueError(f"unknown solver {solver!r} (cg, gmres)")
         self.iters, self.solver, self.tol, self.warm, self.whiten, self.u = iters, solver, tol, warm, whiten, None
+        self.precond, self.d = precond, None
+
+    def _rows(self, Al, xh):  # diag(AAᵀ) of the linearised operator, from ±1 probes (once per instance)
+        if self.d is None:
+            g = torch.Generator(device=xh.device).manual_seed(0); rounds = max(1, -(-64 // xh.shape[0]))
+            self.d = torch.stack([Al((torch.randint(0, 2, xh.shape, generator=g, device=xh.device) * 2 - 1).to(xh.dtype)) ** 2
+                                  for _ in range(rounds)]).mean((0, 1)).detach()
+        return self.d
 
     def guide(self, z, xh, yh, r, std, s):
         Al = _lin(self.A, xh.detach()); s2, var = s * s, std ** 2
-        def vjp(v, keep=True):
+        ins, outs = [], []  # every VJP's input and output: the final Jᵀ(w u) is a combination of the outputs
+        def vjp(v):
             self.vjp += 1
-            return torch.autograd.grad(yh, z, v, retain_graph=keep)[0]
+            g = torch.autograd.grad(yh, z, v, retain_graph=True)[0]
+            ins.append(v); outs.append(g)
+            return g
         w = std.reciprocal() if self.whiten else torch.ones_like(std)  # u = w ũ, (w R w + w s²AJAᵀ w) ũ = w r
         R = self.A.noise_cov if len(getattr(self.A, "covs", ())) else (lambda v: var * v)  # correlated errors (genda.observe)
         matvec = lambda v: w * (R(w * v) + s2 * Al(vjp(w * v)))
         r = w * r
+        P = None
+        if self.precond:  # (w (R + a) w)⁻¹ with a = c(s) s² diag(AAᵀ): what a white prior of variance σ_d² would add to R
+            a = s2 * self.sigma_data ** 2 / (self.sigma_data ** 2 + s2) * self._rows(Al, xh.detach())
+            Ri = (lambda v: self.A.noise_precond(v, a)) if hasattr(self.A, "noise_precond") else (lambda v: v / (var + a))
+            P = lambda v: Ri(v / w) / w
         solve = cg if self.solver == "cg" else gmres
         if self.warm and self.u is not None and self.u.shape == r.shape:  # solve for the change of u (one product more)
             r0 = r - matvec(self.u)
             rel = (r.norm(dim=-1) / r0.norm(dim=-1).clamp(min=torch.finfo(r.dtype).tiny)).double()
-            u = self.u + solve(matvec, r0, self.iters, self.tol * rel)[0]
+            u = self.u + solve(matvec, r0, self.iters, self.tol * rel, precond=P)[0]
         else:
-            u = solve(matvec, r, self.iters, self.tol)[0]
+            u = solve(matvec, r, self.iters, self.tol, precond=P)[0]
         self.u = u.detach()
-        return xh.detach() + s2 * vjp(w * u, False)
+        g = _recombine(w * u, ins, outs)
+        return xh.detach() + s2 * (vjp(w * u) if g is None else g)
 
 class SDA(Guidance):
     "Score-based data assimilation's likelihood (Rozet & Louppe 2023): Σ_y + γ s² I."
@@ -251,7 +293,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            shape,  # state shape, e.g. (7, 64, 64)
            members: int = 16,  # ensemble size
            method: str = "mmps",  # "mmps" | "sda" | "dps"
-           steps: int | None = None,  # sampler steps (default: 24 mmps, 256 sda, 1000 dps)
+           steps: int | None = None,  # sampler steps (default: `default_steps`: 16 mmps, 24 mmps on trajectories, 256 sda, 1000 dps)
            grid: str | None = None,  # "vpcos" | "logsnr" | "edm" (default: vpcos for sda/dps, logsnr for mmps)
            predictor: str | None = None,  # "ddim" | "heun" | "multistep" (default: ddim for sda/dps, multistep for mmps)
            corrections: int = 0,  # Langevin corrector steps after each predictor step
@@ -262,6 +304,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            tol: float = DEFAULT_TOL,  # MMPS: relative residual at which a solve stops
            warm: bool = True,  # MMPS: start each solve from the previous step's solution
            whiten: bool = False,  # MMPS: solve with residuals in units of the observation errors
+           precond: bool = True,  # MMPS: precondition the solve with the errors' covariance plus a white prior's term
            zeta: float = 1.0,  # DPS step scale
            sigma_max: float | None = 80.,  # cap on sigma/alpha fed to D (EDM range); None: the reference's 1e3
            sigma_min: float | None = None,  # last noise level (grid default)
@@ -279,10 +322,10 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
     device = torch.device(device) if device is not None else torch.as_tensor(y).device
     shape = tuple(shape)
     y = torch.as_tensor(y, dtype=dtype, device=device); std = torch.as_tensor(std, dtype=dtype, device=device)
-    steps = steps or {"mmps": 24, "sda": 256, "dps": 1000}.get(method, 24)
+    steps = steps or default_steps(method, callable(getattr(D, "windows", None)))  # a trajectory denoiser (`WindowPrior`)
     grid = grid or ("logsnr" if method == "mmps" else "vpcos")
     predictor = predictor or ("multistep" if method == "mmps" else "ddim")
-    opts = {"mmps": dict(iters=cg_iters, solver=solver, tol=tol, warm=warm, whiten=whiten), "sda": dict(gamma=gamma), "dps": dict(zeta=zeta)}.get(method, {})
+    opts = {"mmps": dict(iters=cg_iters, solver=solver, tol=tol, warm=warm, whiten=whiten, precond=precond), "sda": dict(gamma=gamma), "dps": dict(zeta=zeta)}.get(method, {})
     levels = noise_grid(grid, steps, sigma_max=sigma_max, sigma_min=sigma_min).tolist()
     chunk = chunk or members
     t0 = time.perf_counter(); outs = []; nfe = nvjp = 0

@@ -24,6 +24,8 @@ CONFIGS = {  # name -> RunConfig overrides
     "cg3-old": dict(solver="cg", cg_iters=3),                           # the previous default's solver budget
     "gmres3": dict(cg_iters=3),
     "gmres30": dict(cg_iters=30),
+    "noprecond": dict(precond=False),                                   # the Krylov solve without the preconditioner
+    "mmps24": dict(steps=24),                                           # the previous default's steps
     "cg10": dict(solver="cg", cg_iters=10),
     "sda256": dict(method="sda", steps=256),                            # the study's configuration
     "mmps16": dict(steps=16),                                           # cheaper MMPS settings (cost against the study's)
