@@ -32,15 +32,39 @@ def edm_coefficients(sigma,  # noise level(s), tensor
 
 # %% ../nbs/04_diffusion.ipynb #02a36854
 class EDMPrecond(nn.Module):
-    "EDM-preconditioned denoiser D(x, σ) = c_skip x + c_out F(c_in x, ¼ ln σ) wrapping a network F(x, c_noise)."
+    "EDM-preconditioned denoiser D(x, σ) = c_skip x + c_out F(c_in x, ¼ ln σ) wrapping a network F(x, c_noise), optionally with a Gaussian path for the crop means."
     def __init__(self,
                  net: nn.Module,  # network F(x, noise_labels) -> same shape as x
                  sigma_data: float = 1.0,  # data std (measure it on the normalised data)
-                 stats=None):  # normalisation statistics (xarray Dataset) or None
+                 stats=None,  # normalisation statistics (xarray Dataset) or None
+                 dc=None):  # (mean (C,), cov (C, C)) of the training crops' spatial means, or None (see `set_dc`)
         super().__init__()
         self.net, self.sigma_data, self.stats = net, float(sigma_data), stats
         self.channels = getattr(net, "in_channels", None)
         self.img_size = getattr(net, "img_size", None)
+        self.dc_mean = self.dc_cov = None
+        if dc is not None: self.set_dc(*dc)
+
+    def set_dc(self,
+               mean,  # (C,) mean of the training crops' per-channel spatial means
+               cov):  # (C, C) their covariance
+        "Replace the output's spatial means by the Gaussian posterior mean of the crop means (`dc`); None, None: the network's."
+        if mean is None: self.dc_mean = self.dc_cov = None; return self
+        for k, v in (("dc_mean", mean), ("dc_cov", cov)):
+            if k in self._buffers: del self._buffers[k]
+            if hasattr(self, k): delattr(self, k)
+            self.register_buffer(k, torch.as_tensor(v, dtype=torch.float64), persistent=False)  # the weights' state_dict is unchanged
+        return self
+
+    def dc(self,
+           x,  # (B, C, H, W) noisy state
+           sigma):  # (B,) noise level
+        "E[m | x] for the crop means m ~ N(μ, V) seen through noise of variance σ²/(H W): μ + V (V + σ²/(HW) I)⁻¹ (mean(x) − μ)."
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            V, mu = self.dc_cov, self.dc_mean
+            s2 = sigma.to(V.dtype).reshape(-1, 1, 1) ** 2 / (x.shape[-2] * x.shape[-1])
+            K = torch.linalg.solve(V + s2 * torch.eye(len(mu), dtype=V.dtype, device=V.device), V)  # (V + s²I)⁻¹V = V(V + s²I)⁻¹ᵀ
+            return mu + torch.einsum("bji,bj->bi", K, x.to(V.dtype).mean((-2, -1)) - mu)
 
     def forward(self,
                 x,  # (B, C, H, W) noisy state
@@ -50,7 +74,10 @@ class EDMPrecond(nn.Module):
         c_skip, c_out, c_in, c_noise = edm_coefficients(sigma, self.sigma_data)
         b = lambda c: c.reshape(-1, *([1] * (x.ndim - 1))).to(x.dtype)
         F_x = self.net(b(c_in) * x, c_noise.flatten())
-        return b(c_skip) * x + b(c_out) * F_x.to(x.dtype)
+        out = b(c_skip) * x + b(c_out) * F_x.to(x.dtype)
+        if self.dc_cov is None: return out
+        if x.shape[1] != len(self.dc_mean): raise ValueError(f"{x.shape[1]} channels, but crop-mean statistics of {len(self.dc_mean)}")
+        return out - out.mean((-2, -1), keepdim=True) + self.dc(x, sigma)[..., None, None].to(out.dtype)
 
 # %% ../nbs/04_diffusion.ipynb #bbfa5e07
 def sample_sigma(n: int,  # number of noise levels

@@ -634,8 +634,21 @@ class GridErrorCov(nn.Module):
         g = torch.einsum("ij,bjw,vw->biv", self.ky.to(dt), g.view(-1, self.H, self.W), self.kx.to(dt))
         return self.white.to(dt)**2*v + c*g.flatten(1)[:, self.pix]
     def precond(self, v, a):
-        "≈ (R + diag a)⁻¹ v from R's diagonal (a preconditioner for the guidance's solve, not an exact inverse)."
-        return v/(self.white.to(v.dtype)**2 + self.corr.to(v.dtype)**2 + a)
+        """≈ (R + diag a)⁻¹ v, a preconditioner for the guidance's solve, exact when a is uniform: on the whole grid
+        R + a ≈ C (α I + K_y ⊗ K_x) C (α = mean((w² + a)/c²); exact for uniform w, c) through the kernels'
+        eigenvectors; on part of it R's own eigenvectors (up to 2048 pixels), beyond that R's diagonal."""
+        dt, M = v.dtype, len(self.pix); c, w2 = self.corr.to(dt), self.white.to(dt)**2
+        if M == self.H*self.W and bool((c > 0).all()):
+            if not hasattr(self, "_eig"): self._eig = [torch.linalg.eigh(k.double()) for k in (self.ky, self.kx)]
+            (ly, Qy), (lx, Qx) = [(l.to(dt), Q.to(dt)) for l, Q in self._eig]
+            g = v.new_zeros(v.shape[0], M); g[:, self.pix] = v/c
+            g = torch.einsum("ji,bjw,wv->biv", Qy, g.view(-1, self.H, self.W), Qx)/(((w2 + a)/c**2).mean() + ly[:, None]*lx[None])
+            return torch.einsum("ij,bjw,vw->biv", Qy, g, Qx).flatten(1)[:, self.pix]/c
+        if M <= 2048:
+            if not hasattr(self, "_eigR"): self._eigR = torch.linalg.eigh(self(torch.eye(M, dtype=torch.float64, device=v.device)))
+            l, Q = [t.to(dt) for t in self._eigR]
+            return ((v @ Q)/(l + a.mean())) @ Q.T
+        return v/(w2 + c**2 + a)
 
 class LowRankErrorCov(nn.Module):
     "Error covariance white² + B Bᵀ: independent errors plus a few shared error modes (a swath's bias and tilt per pass and side)."

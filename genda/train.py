@@ -17,7 +17,7 @@ from .diffusion import EDMPrecond, sample_sigma, edm_loss
 # %% auto #0
 __all__ = ['TRAIN_CONFIGS', 'DEMO_PRIOR', 'PRIORS', 'TrainConfig', 'get_config', 'random_fields', 'FieldSource', 'stats_to_bytes',
            'stats_from_bytes', 'save_checkpoint', 'CheckpointError', 'load_checkpoint', 'build_model', 'inflate',
-           'train', 'export_prior', 'load_prior', 'main']
+           'train', 'export_prior', 'add_dc', 'load_prior', 'main']
 
 # %% ../nbs/05_train.ipynb #58080a7b
 @dataclass
@@ -119,6 +119,17 @@ class FieldSource:
             i, j = self.positions[ki].tolist()
             out.append(x[:, i:i + s, j:j + s])
         return torch.stack(out)
+
+    def dc_stats(self):
+        "Mean (wC,) and covariance (wC, wC) of the spatial means of every crop `batch` can draw (float64; `EDMPrecond.set_dc`)."
+        x, s = self.data.double(), self.size
+        if self.periodic: x = torch.cat([x, x[..., :s - 1, :]], -2); x = torch.cat([x, x[..., :s - 1]], -1)  # circular crops
+        c = torch.nn.functional.pad(x.cumsum(-2).cumsum(-1), (1, 0, 1, 0))
+        m = (c[..., s:, s:] - c[..., :-s, s:] - c[..., s:, :-s] + c[..., :-s, :-s]) / (s * s)  # mean of the crop at each corner
+        m = m.flatten(-2) if self.periodic else m[..., self.positions[:, 0], self.positions[:, 1]]  # (T, C, K)
+        T = len(x) - self.window + 1
+        v = torch.cat([m[t:t + T] for t in range(self.window)], 1).permute(0, 2, 1).reshape(-1, m.shape[1] * self.window)
+        return v.mean(0), torch.cov(v.T, correction=0)
 
     def std(self):
         "Std of the data (over all crops' pixels, land excluded when positions are land-free)."
@@ -252,6 +263,7 @@ def train(cfg: TrainConfig,  # training config
     main_proc = rank == 0
     ncfg = _net_config(cfg)
     train_src, val_src, stats = _load_data(cfg, ncfg["img_size"])
+    dc = train_src.dc_stats()  # the crop means' Gaussian model, used when sampling (training is unchanged by it)
     sigma_data = cfg.sigma_data or train_src.std()
     torch.manual_seed(cfg.seed + rank)
     g = torch.Generator().manual_seed(cfg.seed * 1000 + rank)
@@ -306,7 +318,7 @@ def train(cfg: TrainConfig,  # training config
                              "sigma_data": float(sigma_data), "step": step, "train_seconds": t_used + time.time() - t_start,
                              "model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                              "scaler": scaler.state_dict() if scaler.is_enabled() else {},
-                             "rng": {"gen": gens, "torch": rngs}, "stats": stats_to_bytes(stats),
+                             "rng": {"gen": gens, "torch": rngs}, "stats": stats_to_bytes(stats), "dc": {"mean": dc[0], "cov": dc[1]},
                              "versions": _versions(), "world_size": world, "val_loss": val_loss}, ck_path)
 
     stop = False
@@ -354,6 +366,7 @@ def train(cfg: TrainConfig,  # training config
         if main_proc: print(f"DDP: {world} processes, parameters in sync: {bool(mx == mn)}", flush=True)
         dist.barrier()
     ema.sigma_data = sigma_data
+    ema.set_dc(*dc)
     return ema
 
 # %% ../nbs/05_train.ipynb #64fa6637
@@ -370,15 +383,26 @@ def export_prior(checkpoint,  # training checkpoint (out/checkpoint.pt)
     "Write a slim prior (EMA weights, config, σ_data, stats, versions; no optimiser state) atomically."
     ck = load_checkpoint(checkpoint)
     keep = ("format", "config", "net_config", "sigma_data", "step", "train_seconds", "ema", "stats", "versions",
-            "world_size", "val_loss")
+            "world_size", "val_loss", "dc")
     return save_checkpoint({k: ck[k] for k in keep if k in ck}, path)
+
+def add_dc(path,  # prior or training checkpoint made before crop-mean statistics were stored
+           config=None):  # its training config (default: the one stored in the file)
+    "Add the crop-mean statistics of the training data (`FieldSource.dc_stats`, as `train` stores them) to a prior file, atomically."
+    ck = load_checkpoint(path)
+    cfg = config if isinstance(config, TrainConfig) else TrainConfig(**ck["config"]) if config is None else get_config(config)
+    mean, cov = _load_data(cfg, ck["net_config"]["img_size"])[0].dc_stats()
+    ck["dc"] = {"mean": mean, "cov": cov}
+    return save_checkpoint(ck, path)
 
 def load_prior(path=None,  # prior or training checkpoint, or a shipped prior's name (PRIORS; default: "demo")
                device="cpu"):  # device
     "The EMA denoiser of a checkpoint (eval mode) with attributes channels, window (days per sample), sigma_data, stats, img_size, config."
     path = _default_prior(path or "demo") if path is None or str(path) in PRIORS else Path(path)
     ck = load_checkpoint(path, map_location=device)
-    model = EDMPrecond(make_net(ck["net_config"]), sigma_data=ck["sigma_data"], stats=stats_from_bytes(ck.get("stats")))
+    dc = ck.get("dc")  # older priors have none: the network's own crop means
+    model = EDMPrecond(make_net(ck["net_config"]), sigma_data=ck["sigma_data"], stats=stats_from_bytes(ck.get("stats")),
+                       dc=(dc["mean"], dc["cov"]) if dc else None)
     model.load_state_dict(ck["ema"])
     model.config, model.step, model.versions = ck["config"], ck["step"], ck.get("versions", {})
     model.window = int(ck["config"].get("window", 1))

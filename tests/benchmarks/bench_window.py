@@ -5,7 +5,7 @@ Prints, per variable and method: RMSE of the mean, µ (2020a), λx (deg), λt (d
 tendency ratio (isotropic spectrum of x(t+1) − x(t) of each member over the truth's, by thirds of the wavenumbers:
 1 = the truth's temporal coherence); and the cost per assimilated day (network evaluations, VJPs, seconds).
 
-    python tests/benchmarks/bench_window.py                      # 16 days from 2012-07-03, 8 members, 24 steps
+    python tests/benchmarks/bench_window.py                      # 16 days from 2012-07-03, 8 members, default steps (16 day by day, 24 trajectories)
     python tests/benchmarks/bench_window.py --days 8 --members 4 --quick-steps
 
 Runs are kept in --out (default results/bench-window) and resume where they stopped.
@@ -48,7 +48,7 @@ def cost(run):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="bench_window")
     p.add_argument("--start", default="2012-07-03"); p.add_argument("--days", type=int, default=16)
-    p.add_argument("--members", type=int, default=8); p.add_argument("--steps", type=int, default=24)
+    p.add_argument("--members", type=int, default=8); p.add_argument("--steps", type=int, default=None, help="sampler steps (default: genda.sda.default_steps)")
     p.add_argument("--trajectory", type=int, default=0, help="days per trajectory (0: the whole run)")
     p.add_argument("--blocks", type=int, default=0, help="also run trajectories of this many days, to measure the seams between them")
     p.add_argument("--swot", action="store_true"); p.add_argument("--seed", type=int, default=0)
@@ -65,7 +65,7 @@ def main(argv=None):
     tab = tab.reindex([(v, k) for v in VARS for k in METRICS]).dropna(how="all")
     cols = [c for c in ("GenDA window", "GenDA daily", "oi", "unet") if c in tab.columns]
     with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(f"\n{a.days}-day OSSE from {a.start}, {a.members} members, {a.steps} steps{', SWOT' if a.swot else ''}")
+        print(f"\n{a.days}-day OSSE from {a.start}, {a.members} members, {a.steps or 'default'} steps{', SWOT' if a.swot else ''}")
         print(tab[cols].round(4).to_string())
         zr = tab.loc[("zos", "rmse")]
         print(f"\nzos RMSE ratios: window/daily {zr['GenDA window'] / zr['GenDA daily']:.3f} (target <= 0.8), "
