@@ -315,7 +315,8 @@ class RunConfig:
     precond:bool = True # MMPS: precondition the Krylov solve with the observation errors' covariance (SWOT's shared modes exactly) plus a white prior's term
     superobs:bool = True # merge point observations sharing a pixel (SWOT, 1 Hz nadir) into precision-weighted super-observations
     swath_modes:bool = True # MMPS: SWOT's correlated error as a bias and a tilt per pass and swath side shared by its super-observations (False: each super-observation on its own)
-    blocks:float = 1.0 # gridded data with spatially correlated errors (realistic L4 maps, winds) enter as block means over this many correlation lengths, with exact error variances (0: pixel by pixel, as independent errors)
+    correlated:bool = True # MMPS: gridded data with spatially correlated errors (realistic L4 maps, winds) pixel by pixel with their correlated error covariance (False: as independent errors); SDA and DPS, whose likelihoods take errors as independent, get block means of one correlation length instead
+    blocks:float = 0.0 # > 0: those data enter instead as block means over this many correlation lengths, with exact error variances, as independent errors (observation model 2)
     chunk:int|None = None # members per network batch (memory bound; None: all at once)
     threads:int|None = None # CPU threads of torch in this process (None: $GENDA_THREADS, else $OMP_NUM_THREADS, else every usable core); a run resumes with any value
     seed:int = 0 # one seed for observations and sampling
@@ -570,13 +571,14 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
     kw = {k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver, precond=cfg.precond).items() if v is not None}
     gt = pd.DatetimeIndex(grid.time.values)
     pad = int(getattr(prior, "window", 1)) // 2 if cfg.trajectory and prior is not None else 0
+    bmean = cfg.blocks or (1. if cfg.correlated and cfg.method != "mmps" else 0.)  # SDA, DPS: no correlated R, so block means
     for i, b in tqdm(todo, desc=f"{what} (rank {rank})" if ws > 1 else what, disable=None):
         g = grid.sel(time=b[0])
         if cfg.trajectory:  # the block and up to `pad` days of the grid on either side
             lo, hi = gt.get_loc(pd.Timestamp(b[0])), gt.get_loc(pd.Timestamp(b[-1]))
             tb = list(gt[max(lo - pad, 0):hi + pad + 1])
-        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=cfg.blocks, swath_modes=cfg.swath_modes) if cfg.trajectory
-             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=cfg.blocks, swath_modes=cfg.swath_modes))
+        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes) if cfg.trajectory
+             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes))
         ens = sda.assimilate(prior, A, stats, g, tb if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
                              steps=cfg.steps, gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False, **kw)
         ens = ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members, **({"block_days": len(b)} if cfg.trajectory else {}))

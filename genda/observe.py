@@ -339,7 +339,7 @@ ERROR_PRESETS = {   # observation errors (physical units); the sources are in th
         "l4_noise": True,
         "winds": 1.5, "winds_relative": False, "winds_km": 100.},  # winds: 1.5 m/s, Gaussian-correlated over 100 km
 }
-OBS_MODEL = 3  # version of the simulated errors and their operator (2: L4 errors against the smoothed truth, correlated errors in blocks; 3: swath bias and tilt as shared error modes); run provenance
+OBS_MODEL = 4  # version of the simulated errors and their operator (2: L4 errors against the smoothed truth, correlated errors in blocks; 3: swath bias and tilt as shared error modes; 4: gridded correlated errors in the solve, not in blocks); run provenance
 NOISE = ERROR_PRESETS["study"]          # the study preset under its former name
 _REAL = ERROR_PRESETS["realistic"]
 
@@ -839,10 +839,10 @@ def build_operator(obs:dict, # observation set (physical units)
                    channels:list=CHANNELS, # state channel order
                    roles:tuple=("assimilate",), # only datasets with these `role` attrs are stacked
                    superobs:bool=True, # merge the points (dim `obs`) sharing a nearest pixel into precision-weighted super-observations
-                   correlated:bool=False, # gridded data with `std_correlated` and `corr_length_km`: a correlated error covariance (MMPS)
+                   correlated:bool=True, # gridded data with `std_correlated` and `corr_length_km`: a correlated error covariance (MMPS; unless `blocks`)
                    nugget:float=0.1, # share of each correlated error variance kept white (conditions the MMPS solve)
                    swath_modes:bool=True, # swaths with a correlated error (SWOT): their bias and tilt per pass and side as shared error modes (MMPS; needs `superobs`)
-                   blocks:float=1., # gridded data with correlated errors enter as block means over this many correlation lengths (`block_observations`; 0: pixel by pixel; not with `correlated`)
+                   blocks:float=0., # > 0: gridded data with correlated errors enter instead as block means over this many correlation lengths (`block_observations`, independent)
                   ) -> Operator:
     "Stack the operators of all observations of `day` into one linear A with y, std in normalised units."
     lat, lon = grid_ds.latitude.values.astype(float), grid_ds.longitude.values.astype(float)
@@ -869,7 +869,7 @@ def build_operator(obs:dict, # observation set (physical units)
             s = np.sqrt(white**2 + (B**2).sum(1))
         elif superobs and "obs" in ds.dims: idx, wt, v, s = super_observations(idx, wt, v, s, np.nan_to_num(sc))
         L = float(ds.attrs.get("corr_length_km") or 0)
-        if blocks > 0 and not correlated and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
+        if blocks > 0 and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
             idx, wt, v, s, sc = block_observations(idx, wt, v, s, sc, lat, lon, blocks*L, L)
         mean, scale = _stats_adapter(stats, ch, day, lat, lon)
         if sig:
@@ -883,7 +883,7 @@ def build_operator(obs:dict, # observation set (physical units)
             ref = (mean.ravel()[idx]*wt).sum(-1)
         parts[name] = part
         if B is not None: covs[name] = LowRankErrorCov(white/scale, B/scale)
-        if correlated and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
+        if correlated and not blocks > 0 and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
             c2 = np.minimum(sc**2, s**2)*(1 - nugget)
             covs[name] = GridErrorCov(idx[np.arange(len(idx)), wt.argmax(1)], lat, lon, np.sqrt(s**2 - c2)/scale, np.sqrt(c2)/scale, L)
         ys.append((v - ref)/scale); ss.append(s/scale)

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np, pandas as pd, xarray as xr
 
 CONFIGS = {  # name -> RunConfig overrides
-    "default": dict(),                                                  # MMPS, gmres 10, tol 1e-2, warm starts, blocks of 1 L
-    "pixels": dict(blocks=0),                                           # correlated gridded errors taken as independent per pixel
+    "default": dict(),                                                  # MMPS, preconditioned gmres 10, tol 3e-3, warm starts, correlated R
+    "pixels": dict(correlated=False),                                   # correlated gridded errors taken as independent per pixel
+    "blocks": dict(blocks=1),                                           # ... as block means of one correlation length (observation model 2)
     "noswathmodes": dict(swath_modes=False),                            # each SWOT super-observation's correlated error on its own
     "blocks15": dict(blocks=1.5),                                       # block means over 1.5 correlation lengths
     "blocks2": dict(blocks=2),                                          # ... over 2
