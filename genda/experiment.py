@@ -134,11 +134,11 @@ def _run_one(nb:str, out:str, params:dict, kernel:str, timeout:float|None):
 def gather_metrics(out:str|Path, # sweep folder with one sub-folder per run
                    file:str="metrics.csv", # the per-run table to gather (e.g. fine_scales.csv)
                   ) -> pd.DataFrame:
-    "Concatenate `file` of every completed run with its parameters as columns (a tidy table)."
+    "Concatenate `file` of every completed run with its parameters as columns (a tidy table); runs set aside as stale are left out."
     frames = []
     for cfg in sorted(Path(out).glob("*/params.yaml")):
         m = cfg.parent/file
-        if not m.exists() or not (cfg.parent/"metrics.csv").exists(): continue
+        if not m.exists() or not (cfg.parent/"metrics.csv").exists() or ".stale" in cfg.parent.name: continue  # set-aside results of older versions
         df = pd.read_csv(m)
         for k, v in yaml.safe_load(cfg.read_text()).items():
             if k == "out": continue
@@ -148,6 +148,19 @@ def gather_metrics(out:str|Path, # sweep folder with one sub-folder per run
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 # %% ../nbs/10_experiment.ipynb #b99fc127
+def _old_versions(d:Path) -> bool:
+    "True when a run folder's `config.yaml` records other versions (`provenance`) than today's for its parameters."
+    f = d/"config.yaml"
+    if not f.exists(): return False
+    prev = yaml.safe_load(f.read_text()) or {}
+    if "provenance" not in prev: return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cfg = RunConfig.from_dict({k: v for k, v in prev.items() if k not in ("kind", "provenance")})
+    except Exception: return True  # parameters this version no longer has
+    return prev["provenance"] != provenance(cfg)
+
 def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
               out:str|Path|None=None, # sweep folder (default: spec's `out`)
               workers:int|None=None, # parallel processes (default: spec's `workers` or 1)
@@ -174,6 +187,11 @@ def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
     rows, todo = [], []
     for rid, params in sweep_runs(spec):
         d = out/rid; d.mkdir(exist_ok=True); save_yaml(params, d/"params.yaml")
+        if (d/"metrics.csv").exists() and _old_versions(d):  # never reused, never lost: set aside, then re-run
+            k = 1
+            while d.with_name(f"{rid}.stale{k}").exists(): k += 1
+            d.rename(d.with_name(f"{rid}.stale{k}")); d.mkdir(); save_yaml(params, d/"params.yaml")
+            print(f"{rid}: results of another prior, U-Net, data, observation-model or sampler version, kept in {rid}.stale{k}; re-running")
         if (d/"metrics.csv").exists(): rows.append(dict(run=rid, status="skipped (complete)", seconds=0.0, error=""))
         else: todo.append((rid, d, params))
     workers = max(1, min(workers, len(todo)))
