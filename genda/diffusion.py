@@ -42,18 +42,16 @@ class EDMPrecond(nn.Module):
         self.net, self.sigma_data, self.stats = net, float(sigma_data), stats
         self.channels = getattr(net, "in_channels", None)
         self.img_size = getattr(net, "img_size", None)
-        self.dc_mean = self.dc_cov = None
+        self.register_buffer("dc_mean", None, persistent=False)  # not in the state_dict: the weights' files are unchanged
+        self.register_buffer("dc_cov", None, persistent=False)
         if dc is not None: self.set_dc(*dc)
 
     def set_dc(self,
                mean,  # (C,) mean of the training crops' per-channel spatial means
                cov):  # (C, C) their covariance
         "Replace the output's spatial means by the Gaussian posterior mean of the crop means (`dc`); None, None: the network's."
-        if mean is None: self.dc_mean = self.dc_cov = None; return self
-        for k, v in (("dc_mean", mean), ("dc_cov", cov)):
-            if k in self._buffers: del self._buffers[k]
-            if hasattr(self, k): delattr(self, k)
-            self.register_buffer(k, torch.as_tensor(v, dtype=torch.float64), persistent=False)  # the weights' state_dict is unchanged
+        f = lambda t: None if t is None else torch.as_tensor(t, dtype=torch.float64)
+        self.dc_mean, self.dc_cov = f(mean), f(cov)
         return self
 
     def dc(self,

@@ -157,9 +157,9 @@ def _old_versions(d:Path) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            cfg = RunConfig.from_dict({k: v for k, v in prev.items() if k not in ("kind", "provenance")})
+            cfg = RunConfig.from_dict({**{k: v for k, v in prev.items() if k not in ("kind", "provenance")}, "out": str(d)})
     except Exception: return True  # parameters this version no longer has
-    return prev["provenance"] != provenance(cfg)
+    return _stale(cfg)
 
 def run_sweep(spec:dict|str|Path, # sweep spec or the path of its YAML file
               out:str|Path|None=None, # sweep folder (default: spec's `out`)

@@ -122,14 +122,21 @@ class FieldSource:
 
     def dc_stats(self):
         "Mean (wC,) and covariance (wC, wC) of the spatial means of every crop `batch` can draw (float64; `EDMPrecond.set_dc`)."
-        x, s = self.data.double(), self.size
-        if self.periodic: x = torch.cat([x, x[..., :s - 1, :]], -2); x = torch.cat([x, x[..., :s - 1]], -1)  # circular crops
-        c = torch.nn.functional.pad(x.cumsum(-2).cumsum(-1), (1, 0, 1, 0))
-        m = (c[..., s:, s:] - c[..., :-s, s:] - c[..., s:, :-s] + c[..., :-s, :-s]) / (s * s)  # mean of the crop at each corner
-        m = m.flatten(-2) if self.periodic else m[..., self.positions[:, 0], self.positions[:, 1]]  # (T, C, K)
-        T = len(x) - self.window + 1
-        v = torch.cat([m[t:t + T] for t in range(self.window)], 1).permute(0, 2, 1).reshape(-1, m.shape[1] * self.window)
-        return v.mean(0), torch.cov(v.T, correction=0)
+        s, w = self.size, self.window
+        def means(x):  # (C, K): the mean of the crop at every allowed corner of one day, from an integral image
+            x = x.double()
+            if self.periodic: x = torch.cat([x, x[:, :s - 1]], -2); x = torch.cat([x, x[..., :s - 1]], -1)  # circular crops
+            c = torch.nn.functional.pad(x.cumsum(-2).cumsum(-1), (1, 0, 1, 0))
+            m = (c[:, s:, s:] - c[:, :-s, s:] - c[:, s:, :-s] + c[:, :-s, :-s]) / (s * s)
+            return m.flatten(-2) if self.periodic else m[:, self.positions[:, 0], self.positions[:, 1]]
+        last, tot, sq, n = [], 0., 0., 0  # streamed over days: memory of a window of days, not of the whole record
+        for x in self.data:
+            last = (last + [means(x)])[-w:]
+            if len(last) < w: continue
+            v = torch.cat(last, 0)  # (wC, K), days stacked day-major as `batch` does
+            tot, sq, n = tot + v.sum(1), sq + v @ v.T, n + v.shape[1]
+        mean = tot / n
+        return mean, sq / n - torch.outer(mean, mean)
 
     def std(self):
         "Std of the data (over all crops' pixels, land excluded when positions are land-free)."
