@@ -327,6 +327,7 @@ class RunConfig:
     steps:int|None = None # sampler steps (None: genda.sda.default_steps, the fewest that meet 06_sda's exact-posterior targets: MMPS 16, 24 for trajectories; SDA 256, the study's)
     members:int = 8 # ensemble size
     trajectory:int = 0 # GenDA over trajectories of this many consecutive days sampled jointly with the window prior (0: each day alone with the daily prior); a trajectory is the unit a run resumes by
+    chain:float = 0.02 # consecutive trajectories are chained: each member starts from the same member's last days of the previous trajectory, bound with this error std (normalised units); 0: trajectories drawn independently
     gamma:float = 0.1 # SDA likelihood inflation
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
     solver:str|None = None # MMPS Krylov solver: gmres | cg (None: genda.sda's default, gmres)
@@ -352,6 +353,7 @@ class RunConfig:
             self.steps = default_steps(self.method, self.trajectory > 0)
         if self.days < 1 or self.members < 1 or self.steps < 1: raise ValueError("days, members and steps must be >= 1")
         if self.trajectory < 0: raise ValueError(f"trajectory must be >= 0 days (0: day by day), not {self.trajectory}")
+        if not self.chain >= 0: raise ValueError(f"chain must be >= 0 (normalised std; 0: independent trajectories), not {self.chain}")
         if not self.blocks >= 0: raise ValueError(f"blocks must be >= 0 correlation lengths (0: pixel by pixel), not {self.blocks}")
         if self.threads is not None and int(self.threads) < 1: raise ValueError(f"threads must be >= 1 (or None), not {self.threads}")
         self.baselines = tuple(self.baselines or ())
@@ -571,10 +573,15 @@ def _prior(cfg:RunConfig):
         pr = WindowPrior(pr, daily=load_prior(names["daily prior"]), switch=1.0)
     return pr
 
+def _load_nc(path):  # a file's contents in memory (the file closed)
+    with xr.open_dataset(path) as ds: return ds.load()
+
 def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, folder:Path, prior=None) -> list[Path]:
     """Assimilate into `folder/YYYY-MM-DD.nc` (members in physical units): each day alone, or with `cfg.trajectory`
     blocks of consecutive days sampled jointly by the window prior, each padded with half a window of the grid's days
-    on either side (their observations inform the block's first and last days; they are not written). Blocks whose
+    on either side (their observations inform the block's first and last days; they are not written); with `cfg.chain`
+    each block's leading pad days bind every member to the same member of the block before (read from its files), so
+    members are continuous trajectories across blocks (one process only: under `torchrun` blocks are independent). Blocks whose
     days are all there are skipped, so an interrupted run resumes. Under `torchrun` each process takes every
     WORLD_SIZE-th block."""
     from genda import sda, observe
@@ -590,6 +597,9 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
     gt = pd.DatetimeIndex(grid.time.values)
     pad = int(getattr(prior, "window", 1)) // 2 if cfg.trajectory and prior is not None else 0
     bmean = cfg.blocks or (1. if cfg.correlated and cfg.method != "mmps" else 0.)  # SDA, DPS: no correlated R, so block means
+    chain = cfg.chain if cfg.trajectory and ws == 1 else 0.
+    if cfg.trajectory and cfg.chain and ws > 1 and rank == 0:
+        warnings.warn(f"{ws} processes: trajectories are drawn independently (chaining needs the blocks in order)", stacklevel=2)
     for i, b in tqdm(todo, desc=f"{what} (rank {rank})" if ws > 1 else what, disable=None):
         g = grid.sel(time=b[0])
         if cfg.trajectory:  # the block and up to `pad` days of the grid on either side
@@ -597,7 +607,10 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
             tb = list(gt[max(lo - pad, 0):hi + pad + 1])
         A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes) if cfg.trajectory
              else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes))
+        prev = [path(d) for d in tb if pd.Timestamp(d) < pd.Timestamp(b[0])] if chain and i > 0 else []
+        given = xr.concat([_load_nc(q) for q in prev], "time") if prev and all(q.exists() for q in prev) else None
         ens = sda.assimilate(prior, A, stats, g, tb if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
+                             given=given, given_std=chain,
                              steps=cfg.steps, gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False, **kw)
         ens = ens.assign_attrs(method=cfg.method, steps=cfg.steps, members=cfg.members, **({"block_days": len(b)} if cfg.trajectory else {}))
         for d in b: save_nc(ens.sel(time=[np.datetime64(pd.Timestamp(d), "ns")]), path(d))   # one file per day, atomic

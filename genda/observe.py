@@ -22,9 +22,10 @@ __all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS
            'correlated_noise', 'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3',
            'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother',
            'SmoothSample', 'GridErrorCov', 'LowRankErrorCov', 'Operator', 'super_observations', 'block_observations',
-           'build_operator', 'TrajectoryOperator', 'build_trajectory_operator', 'read_l3_ssh', 'read_l3s_sst',
-           'read_l4_ssh', 'read_l4_sst', 'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds',
-           'is_observation_source', 'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
+           'build_operator', 'TrajectoryOperator', 'build_trajectory_operator', 'Stacked', 'StateObs',
+           'build_state_obs', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst', 'read_l4_sss',
+           'read_drifters', 'read_obs', 'fixture_product', 'read_winds', 'is_observation_source', 'obs_files',
+           'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
 R_EARTH = 6.371e6        # m
@@ -891,31 +892,41 @@ def build_operator(obs:dict, # observation set (physical units)
     return Operator(parts, y, s, covs)
 
 # %% ../nbs/02_observe.ipynb #0d9f673b
-class TrajectoryOperator(nn.Module):
-    "Observations of a trajectory x (B, L, C, H, W): day d's operator on x[:, d], stacked; `y`, `std` and `day` (M,) (the day index of each observation)."
-    def __init__(self, ops:list): # one operator per day (`Operator`, or any module with `y`, `std`)
+class _Blocks(nn.Module):
+    "Operators stacked block by block: `y`, `std` (M,) (or `y` (members, M) when a block has one row per member), R block diagonal."
+    def __init__(self, ops:list): # modules with `y`, `std` (and optionally `noise_cov`, `noise_precond`, `covs`, `linear`)
         super().__init__()
         self.linear = all(getattr(o, "linear", False) for o in ops)
         self.ops = nn.ModuleList(ops)
-        self.sizes = [int(o.y.numel()) for o in ops]
-        self.register_buffer("y", torch.cat([o.y.float().reshape(-1) for o in ops]))
+        self.sizes = [int(o.std.numel()) for o in ops]
+        ys = [o.y.float() for o in ops]
+        rows = {y.shape[0] for y in ys if y.ndim == 2}
+        if len(rows) > 1: raise ValueError(f"blocks with per-member observations disagree on the members: {sorted(rows)}")
+        n = rows.pop() if rows else None
+        self.register_buffer("y", torch.cat([y.reshape(-1) if n is None else y.expand(n, -1) if y.ndim == 2 else y.reshape(1, -1).expand(n, -1)
+                                             for y in ys], -1))
         self.register_buffer("std", torch.cat([o.std.float().reshape(-1) for o in ops]))
-        self.register_buffer("day", torch.cat([torch.full((n,), d, dtype=torch.long) for d, n in enumerate(self.sizes)]))
-        self.covs = [k for o in ops for k in getattr(o, "covs", {})]  # non-empty: some day has correlated errors (MMPS uses noise_cov)
-    def forward(self, x):
-        if x.ndim < 3 or x.shape[1] != len(self.ops):
-            raise ValueError(f"a trajectory of {len(self.ops)} days (B, {len(self.ops)}, C, H, W) expected, got {tuple(x.shape)}")
-        return torch.cat([o(x[:, d]) for d, o in enumerate(self.ops)], -1)
+        self.covs = [k for o in ops for k in getattr(o, "covs", {})]  # non-empty: some block has correlated errors (MMPS uses noise_cov)
     def noise_cov(self, v):
-        "R v, block diagonal over days."
+        "R v, block diagonal."
         parts = torch.split(v, self.sizes, -1)
         return torch.cat([o.noise_cov(u) if len(getattr(o, "covs", ())) else o.std.to(u.dtype)**2*u
                           for o, u in zip(self.ops, parts)], -1)
     def noise_precond(self, v, a):
-        "≈ (R + diag a)⁻¹ v, block diagonal over days (see `Operator.noise_precond`)."
+        "≈ (R + diag a)⁻¹ v, block diagonal (see `Operator.noise_precond`)."
         parts, aa = torch.split(v, self.sizes, -1), torch.split(a, self.sizes, -1)
         return torch.cat([o.noise_precond(u, b) if hasattr(o, "noise_precond") else u/(o.std.to(u.dtype)**2 + b)
                           for o, u, b in zip(self.ops, parts, aa)], -1)
+
+class TrajectoryOperator(_Blocks):
+    "Observations of a trajectory x (B, L, C, H, W): day d's operator on x[:, d], stacked; `y`, `std` and `day` (M,) (the day index of each observation)."
+    def __init__(self, ops:list): # one operator per day (`Operator`, or any module with `y`, `std`)
+        super().__init__(ops)
+        self.register_buffer("day", torch.cat([torch.full((n,), d, dtype=torch.long) for d, n in enumerate(self.sizes)]))
+    def forward(self, x):
+        if x.ndim < 3 or x.shape[1] != len(self.ops):
+            raise ValueError(f"a trajectory of {len(self.ops)} days (B, {len(self.ops)}, C, H, W) expected, got {tuple(x.shape)}")
+        return torch.cat([o(x[:, d]) for d, o in enumerate(self.ops)], -1)
 
 def build_trajectory_operator(obs:dict, # observation set (physical units)
                               days, # the consecutive days of the trajectory (date-likes)
@@ -925,6 +936,57 @@ def build_trajectory_operator(obs:dict, # observation set (physical units)
                              ) -> TrajectoryOperator:
     "The operator of a trajectory: every day's observations with their own day index (`build_operator` per day)."
     return TrajectoryOperator([build_operator(obs, d, grid_ds, stats, **kw) for d in days])
+
+# %% ../nbs/02_observe.ipynb #53329564
+class Stacked(_Blocks):
+    "Operators of the same state stacked: A(x) = [A_1(x); A_2(x); ...], R block diagonal (e.g. a day's observations and `StateObs`)."
+    def forward(self, x): return torch.cat([o(x) for o in self.ops], -1)
+
+class StateObs(nn.Module):
+    "Values of the state itself, one set per member: x (B, ...) -> x.flatten(1)[:, idx], `y` (members, M), `std` (M,)."
+    linear = True
+    def __init__(self, idx, # (M,) flat indices into one member's state
+                 y, # (members, M) or (M,) values (normalised units)
+                 std): # error std (normalised units): a scalar or (M,)
+        super().__init__()
+        self.register_buffer("idx", torch.as_tensor(idx, dtype=torch.long).reshape(-1))
+        self.register_buffer("y", torch.as_tensor(y, dtype=torch.float32))
+        if self.y.shape[-1] != self.idx.numel(): raise ValueError(f"{self.y.shape[-1]} values for {self.idx.numel()} indices")
+        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).reshape(-1).expand(self.idx.numel()).clone())
+    def forward(self, x): return x.flatten(1)[:, self.idx]
+
+def build_state_obs(given:xr.Dataset, # states in physical units (member, time, latitude, longitude), e.g. an earlier analysis
+                    days, # the assimilated days (one, or a trajectory's): given's days among them become observations
+                    grid_ds:xr.Dataset, # the state grid
+                    stats:xr.Dataset|None=None, # normalisation stats (None: `given` is already normalised)
+                    std:float=0.02, # error std of the given values (normalised units): how tightly they bind
+                    channels=CHANNELS, # state channels, in order
+                   ) -> StateObs:
+    """Per-member observations of the state itself on the days `given` shares with `days`: member m of the new ensemble is
+    bound to member m of `given` there (every finite value; land stays out). This chains consecutive trajectories."""
+    from genda.data import normalise
+    days = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(days, dtype="datetime64[ns]")))).normalize()
+    if "member" not in given.dims: raise ValueError("given states need a `member` dimension (an ensemble analysis)")
+    miss = [c for c in channels if c not in given.data_vars]
+    if miss: raise ValueError(f"given states lack the channels {miss}")
+    lat, lon = grid_ds.latitude.values, grid_ds.longitude.values
+    if (given.sizes["latitude"], given.sizes["longitude"]) != (len(lat), len(lon)) or not (
+            np.allclose(given.latitude.values, lat) and np.allclose(given.longitude.values, lon)):
+        raise ValueError(f"given states are on another grid ({given.sizes['latitude']}x{given.sizes['longitude']}) "
+                         f"than the state ({len(lat)}x{len(lon)})")
+    g = given[list(channels)]
+    g = g.assign_coords(time=pd.DatetimeIndex(g.time.values).normalize())
+    g = normalise(g, stats) if stats is not None else g
+    C, H, W = len(channels), len(lat), len(lon)
+    idx, vals = [], []
+    for l, d in enumerate(days):
+        if d not in g.time.values: continue
+        a = np.stack([g[c].sel(time=d).transpose("member", "latitude", "longitude").values for c in channels], 1)  # (members, C, H, W)
+        ok = np.isfinite(a).all(0).ravel()
+        idx.append(l*C*H*W + np.flatnonzero(ok)); vals.append(a.reshape(len(a), -1)[:, ok])
+    if not idx: raise ValueError(f"given states share no day with {[str(d.date()) for d in days]}")
+    return StateObs(np.concatenate(idx), np.concatenate(vals, -1), std)
+
 
 # %% ../nbs/02_observe.ipynb #b93d9f0f
 CMEMS_PRODUCTS = {   # reader name -> (Copernicus Marine dataset id, variables)

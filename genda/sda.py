@@ -288,7 +288,7 @@ def _randn(gens, shape, dtype, device):
 
 def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), sigma (B,)
            A,  # observation operator: states (B, *shape) -> (B, M)
-           y,  # observations (M,)
+           y,  # observations (M,), or (members, M): one set per member (e.g. `genda.observe.StateObs`, an earlier analysis)
            std,  # observation standard errors (M,)
            shape,  # state shape, e.g. (7, 64, 64)
            members: int = 16,  # ensemble size
@@ -322,6 +322,8 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
     device = torch.device(device) if device is not None else torch.as_tensor(y).device
     shape = tuple(shape)
     y = torch.as_tensor(y, dtype=dtype, device=device); std = torch.as_tensor(std, dtype=dtype, device=device)
+    if y.ndim == 2 and y.shape[0] != members:
+        raise ValueError(f"observations with one row per member: {y.shape[0]} rows for {members} members")
     steps = steps or default_steps(method, callable(getattr(D, "windows", None)))  # a trajectory denoiser (`WindowPrior`)
     grid = grid or ("logsnr" if method == "mmps" else "vpcos")
     predictor = predictor or ("multistep" if method == "mmps" else "ddim")
@@ -336,7 +338,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
             gens = _member_gens(seed, first_member + c0, n, device)
             n0 = (torch.as_tensor(noise[c0:c0 + n], dtype=dtype, device=device) if noise is not None
                   else _randn(gens, shape, dtype, device))
-            Dg = guided(D, A, y, std, method, amp=amp, **opts)  # one per chunk: warm starts follow its members
+            Dg = guided(D, A, y[c0:c0 + n] if y.ndim == 2 else y, std, method, amp=amp, **opts)  # one per chunk: warm starts follow its members
             z = sample_levels(Dg, levels[0] * n0, levels, predictor, corrections, tau,
                               randn=lambda sh: _randn(gens, sh[1:], dtype, device), callback=lambda i, z: pbar.update(1))
             outs.append(z.detach()); nfe += Dg.nfe; nvjp += Dg.vjp
@@ -413,6 +415,8 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
                members: int = 16,  # ensemble size
                method: str = "mmps",  # "mmps" | "sda" | "dps"
                currents: bool = True,  # add uo, vo (total 15 m currents) when the stats allow
+               given=None,  # an earlier ensemble (xr.Dataset: member, time, latitude, longitude; physical units): on the days it shares with `day`, member m is bound to its member m (chains trajectories)
+               given_std: float = 0.02,  # error std of `given`'s values (normalised units)
                **kw):  # passed to `sample` (steps, grid, predictor, gamma, cg_iters, seed, chunk, amp, ...)
     """Ensemble analysis as an xr.Dataset (member, time, latitude, longitude) in physical units, with ensemble mean and std:
     one day with a daily prior, or a whole trajectory of consecutive days, sampled jointly, with a window prior."""
@@ -429,6 +433,12 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
         from genda.observe import build_operator, build_trajectory_operator
         operator = (build_trajectory_operator(operator, days, grid_ds, stats) if traj
                     else build_operator(operator, days[0], grid_ds, stats))
+    if given is not None:
+        from genda.observe import Stacked, build_state_obs
+        if days[0] is None: raise ValueError("given states need the assimilated day(s)")
+        if given.sizes.get("member") != members:
+            raise ValueError(f"given states have {given.sizes.get('member')} members, the ensemble {members}: member m continues member m")
+        operator = Stacked([operator, build_state_obs(given, days, grid_ds, stats, given_std).to(operator.y.device)])
     lat, lon = grid_ds.latitude.values, grid_ds.longitude.values
     chans = list(CHANNELS); shape = (len(chans), len(lat), len(lon))
     ocean = torch.as_tensor(ocean_mask(grid_ds).values.astype(bool))
@@ -457,9 +467,11 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
     out = _ensemble_stats(out.load())
     opts = {k: v for k, v in kw.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)}
     out.attrs.update(title="genda ensemble analysis", Conventions="CF-1.8", source="genda.sda.assimilate",
-                     method=method, members=members, observations=int(operator.y.numel()),
+                     method=method, members=members, observations=int(operator.std.numel()),
                      network_evaluations=info["nfe"], vjps=info["vjp"], seconds=round(info["seconds"], 3),  # per member; wall
                      **{f"sda_{k}": v for k, v in opts.items()})
+    if given is not None: out.attrs.update(given_days=" ".join(str(pd.Timestamp(d).date()) for d in np.atleast_1d(given.time.values)
+                                                       if pd.Timestamp(d).normalize() in days), given_std=given_std)
     if traj: out.attrs.update(window_days=prior.window, trajectory_days=len(days))  # network evaluations: window evaluations x (L - k + 1)
     return out
 

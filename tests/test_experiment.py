@@ -185,6 +185,8 @@ def test_trajectory_run_resumes_by_trajectory(tmp_path):
     assert g.sizes["time"] == 10 and g.sizes["member"] == 2 and g.attrs["block_days"] == 5
     assert g.attrs["trajectory_days"] == 9                                                # padded by 2 days on either side
     assert g.zos.notnull().any() and float(g.zos.std()) > 0
+    with xr.open_dataset(files[5]) as b2:                                                # chained: members continue the first trajectory
+        assert b2.attrs["given_days"] == "2012-07-06 2012-07-07" and b2.attrs["given_std"] == cfg.chain
     m = pd.read_csv(run / "metrics.csv")
     assert m[(m.metric == "lambda_t_days") & (m.variable == "zos")].value.notna().all()   # 10 days: λt is scored
     first = {f.name: f.stat().st_mtime_ns for f in files[:5]}

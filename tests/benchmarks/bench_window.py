@@ -7,6 +7,7 @@ tendency ratio (isotropic spectrum of x(t+1) − x(t) of each member over the tr
 
     python tests/benchmarks/bench_window.py                      # 16 days from 2012-07-03, 8 members, default steps (16 day by day, 24 trajectories)
     python tests/benchmarks/bench_window.py --days 8 --members 4 --quick-steps
+    python tests/benchmarks/bench_window.py --blocks 8 --seams-only --members 4   # chained vs independent 8-day trajectories
 
 Runs are kept in --out (default results/bench-window) and resume where they stopped.
 """
@@ -22,8 +23,11 @@ def runs(a):
     from genda.experiment import RunConfig, run_osse
     base = dict(start=a.start, days=a.days, members=a.members, steps=a.steps, seed=a.seed, threads=a.threads, swot=a.swot)
     out, secs = {}, {}
-    confs = [("daily", dict(trajectory=0, baselines=("oi", "unet"))), ("window", dict(trajectory=a.trajectory or a.days, baselines=()))]
-    if a.blocks: confs.append((f"blocks{a.blocks}", dict(trajectory=a.blocks, baselines=())))
+    confs = [] if a.seams_only else [("daily", dict(trajectory=0, baselines=("oi", "unet"))),
+                                     ("window", dict(trajectory=a.trajectory or a.days, baselines=()))]
+    if a.blocks:  # chained (the default) and independent trajectories of a.blocks days
+        confs += [(f"blocks{a.blocks}", dict(trajectory=a.blocks, baselines=())),
+                  (f"blocks{a.blocks}-independent", dict(trajectory=a.blocks, chain=0., baselines=()))]
     for name, kw in confs:
         path = Path(a.out) / name
         t = time.time()
@@ -45,6 +49,29 @@ def cost(run):
     return pd.DataFrame(rows).mean()
 
 
+def seams(r, n):
+    """Seams between consecutive trajectories of n days, per pair of consecutive days: the RMS day-to-day change of zos
+    of each member over the truth's, and the lag-1 correlation of the members' anomalies (member minus ensemble mean):
+    near its value inside a trajectory when members continue across the boundary, near 0 when they are independent."""
+    truth = xr.open_dataset(Path(next(iter(r.values()))) / "truth.nc")
+    dz = truth.zos.diff("time"); rt = np.sqrt((dz ** 2).mean(["latitude", "longitude"]))
+    rows, rep = {}, []
+    for name in r:
+        e = xr.open_dataset(Path(r[name]) / "genda.nc").zos
+        ch = (np.sqrt((e.diff("time") ** 2).mean(["latitude", "longitude", "member"])) / rt).values
+        an = (e - e.mean("member")).fillna(0.).values; a0, a1 = an[:, :-1], an[:, 1:]
+        cor = (a0 * a1).sum((0, 2, 3)) / np.sqrt((a0 ** 2).sum((0, 2, 3)) * (a1 ** 2).sum((0, 2, 3)))
+        rows[(name, "change / truth")], rows[(name, "anomaly lag-1 corr")] = ch, cor
+        if name.startswith("blocks"):
+            at = np.array([(i + 1) % n == 0 for i in range(len(ch))])
+            rep.append(f"{name}: change/truth at boundaries {ch[at].mean():.2f}, inside {ch[~at].mean():.2f}; "
+                       f"anomaly lag-1 corr at boundaries {cor[at].mean():.2f}, inside {cor[~at].mean():.2f}")
+    print("\nseams, for every pair of consecutive days (zos):")
+    with pd.option_context("display.width", 250, "display.max_columns", 40):
+        print(pd.DataFrame(rows, index=[str(pd.Timestamp(t).date()) for t in dz.time.values]).T.round(2).to_string())
+    print("\n".join(rep))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="bench_window")
     p.add_argument("--start", default="2012-07-03"); p.add_argument("--days", type=int, default=16)
@@ -53,11 +80,14 @@ def main(argv=None):
     p.add_argument("--blocks", type=int, default=0, help="also run trajectories of this many days, to measure the seams between them")
     p.add_argument("--swot", action="store_true"); p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None); p.add_argument("--out", default="results/bench-window")
+    p.add_argument("--seams-only", action="store_true", help="with --blocks: only the chained and independent block runs and their seams")
     p.add_argument("--quick", action="store_true", help="8 days, 4 members, 8 steps (a smoke run)")
     a = p.parse_args(argv)
     if a.quick: a.days, a.members, a.steps = 8, 4, 8
     from genda.metrics import tendency_ratio
     r = runs(a)
+    if a.blocks: seams(r, a.blocks)
+    if a.seams_only: return
     m = pd.concat([pd.read_csv(Path(r["daily"]) / "metrics.csv").replace({"method": {"genda": "GenDA daily"}}),
                    pd.read_csv(Path(r["window"]) / "metrics.csv").replace({"method": {"genda": "GenDA window"}})])
     m = m[m["time"].isna() & m.metric.isin(METRICS) & m.variable.isin(VARS)]
@@ -86,17 +116,6 @@ def main(argv=None):
                 rows[(v, name)] = {f"tendency ratio {n}": float(np.exp(np.log(tr[i]).mean())) for n, i in zip(("large", "mid", "small"), b)}
         print("\nday-to-day tendency spectrum, estimate (each member) / truth, geometric mean per third of the wavenumbers:")
         print(pd.DataFrame(rows).T.round(3).to_string())
-        print("\nseams: RMS day-to-day change of zos, each member / the truth's, for every pair of consecutive days")
-        dz = truth.zos.diff("time"); rt = np.sqrt((dz ** 2).mean(["latitude", "longitude"]))
-        seams = {}
-        for name in r:
-            e = xr.open_dataset(Path(r[name]) / "genda.nc").zos.diff("time")
-            seams[name] = (np.sqrt((e ** 2).mean(["latitude", "longitude", "member"])) / rt).values
-        sd = pd.DataFrame(seams, index=[str(pd.Timestamp(t).date()) for t in dz.time.values]).T
-        print(sd.round(2).to_string())
-        if a.blocks:
-            b = sd.loc[f"blocks{a.blocks}"]; at = [i for i in range(len(b)) if (i + 1) % a.blocks == 0]
-            print(f"blocks of {a.blocks}: mean ratio at block boundaries {b.iloc[at].mean():.2f}, inside {b.drop(b.index[at]).mean():.2f}")
         c = pd.DataFrame({"GenDA daily": cost(r["daily"]), "GenDA window": cost(r["window"])}).T
         print("\ncost per assimilated day and member (window: window evaluations of the 35-channel net):")
         print(c.round(2).to_string())
