@@ -436,6 +436,7 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
     if given is not None:
         from genda.observe import Stacked, build_state_obs
         if days[0] is None: raise ValueError("given states need the assimilated day(s)")
+        if not given_std > 0: raise ValueError(f"given_std must be > 0 (normalised units), not {given_std}")
         if given.sizes.get("member") != members:
             raise ValueError(f"given states have {given.sizes.get('member')} members, the ensemble {members}: member m continues member m")
         operator = Stacked([operator, build_state_obs(given, days, grid_ds, stats, given_std).to(operator.y.device)])

@@ -2,41 +2,48 @@
 
 Issue 12's quality targets, per channel winds included: std ratio 0.8-1.25, |mean offset| < 0.2 std, band power
 ratio 0.67-1.5 in each third of the resolved wavenumbers; the sign of the vorticity skewness; cross-channel
-correlations within 0.1. Sampling: 64 unconditional samples (Heun, 18 steps, fixed seed) against 128 held-out crops
-(`genda.report.report_prior`).
+correlations within 0.1. Sampling: unconditional samples (Heun, 18 steps, fixed seed) against held-out crops
+(`genda.report.report_prior`): 256 samples and 512 crops for the daily prior, 64 and 128 for the window prior.
 
-The daily prior meets every target but three, listed in DAILY_MISSES (measured 2026-12-02 with its crop-mean path,
-`genda.diffusion.EDMPrecond.dc`, which took the winds' std ratio from 0.76 / 0.66 to 0.95 / 0.81; see
-nbs/prior_report.ipynb): they are checked against looser bounds so that they cannot get worse unnoticed, and the
-test fails if one of them starts to pass (then remove it from the list). The window prior (5 days, 35 channels,
-trained as long as the daily one) is far from its targets at small scales; its test checks what it does reproduce.
+The band ratios are noisy: a 32² crop has few large-scale modes and the test split is half a year. Measured on the
+daily prior (2026-12-02), 64 samples / 128 crops over 4 seeds: zos large scales 0.61-0.77, so large scales 0.55-0.72,
+uas / vas small scales 1.38-1.52; 256 / 512 over 3 seeds: 0.62-0.69, 0.61-0.65, 1.43-1.50. So the daily test uses the
+larger sample. It meets every target but the three in DAILY_MISSES (seed 0 of the larger sample; the crop-mean path,
+`genda.diffusion.EDMPrecond.dc`, took the winds' std ratio from 0.76 / 0.66 to 0.95 / 0.81; see nbs/prior_report.ipynb);
+they are checked against looser bounds so that they cannot get worse unnoticed, and the test fails if one of them
+clearly passes (by 2 %; then remove it from the list). SSS's large scales miss against the test half-year because its
+anomalies there are 1.22x those of the same months in training (a monthly climatology of two training years; README).
+The window prior (5 days, 35 channels, trained as long as the daily one) is far from its targets at small scales; its
+test checks what it does reproduce.
 """
 from genda.train import load_prior
-from genda.report import report_prior, quality_targets
+from genda.report import report_prior, quality_targets, QUALITY_TARGETS
 
 OCEAN = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy"]
 # (channel, target) -> the looser bound its value must stay within
-DAILY_MISSES = {("zos", "spectrum ratio, large scales"): (0.55, 1.5),   # measured 0.649
-                ("uas", "spectrum ratio, small scales"): (0.67, 1.65),  # 1.505 (1.49 without the crop-mean path)
-                ("vas", "spectrum ratio, small scales"): (0.67, 1.65)}  # 1.522 (1.47)
+DAILY_MISSES = {("zos", "spectrum ratio, large scales"): (0.55, 1.5),   # measured 0.637
+                ("so", "spectrum ratio, large scales"): (0.5, 1.5),     # 0.632
+                ("vas", "spectrum ratio, small scales"): (0.67, 1.65)}  # 1.50001
 
 
-def _report(name):
-    per, joint, _, tend = report_prior(load_prior(name), n=64, crops=128, plot=False)
+def _report(name, n=64, crops=128):
+    per, joint, _, tend = report_prior(load_prior(name), n=n, crops=crops, plot=False)
     return per, quality_targets(per, joint), tend
 
 
 def test_daily_prior_meets_quality_targets():
-    _, qt, _ = _report("demo")
+    _, qt, _ = _report("demo", n=256, crops=512)
     print(qt.to_string())
     key = list(zip(qt.channel, qt.target))
     known = qt[[k in DAILY_MISSES for k in key]]
     rest = qt[[k not in DAILY_MISSES for k in key]]
     assert rest.met.all(), f"targets missed:\n{rest[~rest.met].to_string()}"
-    assert not known.met.any(), f"a known miss now passes (remove it from DAILY_MISSES):\n{known[known.met].to_string()}"
+    lo_t, hi_t = QUALITY_TARGETS["spec"]
     for (c, t), v in zip(zip(known.channel, known.target), known.value):
         lo, hi = DAILY_MISSES[(c, t)]
         assert lo <= v <= hi, (c, t, v)
+        # at the edge a miss may pass by a hair on another machine; a clear pass means the list is out of date
+        assert not 1.02 * lo_t <= v <= 0.98 * hi_t, f"{c}, {t} = {v:.3f} now meets its target: remove it from DAILY_MISSES"
 
 
 def test_window_prior_what_it_reproduces():
