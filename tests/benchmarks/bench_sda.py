@@ -1,6 +1,8 @@
 """Benchmark of one assimilated day: the study's configuration (SDA, gamma = 0.1, 256 DDIM steps on the VP cos grid)
-against our default (MMPS, 24 steps of the 2nd-order multistep predictor on the log-SNR grid, float64 GMRES with warm
-starts, at most 10 iterations per step; before 2026-12-01: 32 steps and 3 CG iterations, row "c").
+against our default (sampler v2: MMPS, 16 steps of the 2nd-order multistep predictor on the log-SNR grid, float64
+GMRES preconditioned with the errors' covariance plus a white prior's term, warm starts, at most 10 iterations per
+step, tolerance 3e-3; row "b"), sampler v1's default (24 steps, no preconditioner, tolerance 1e-2; row "d") and the
+default before 2026-12-01 (32 steps and 3 CG iterations, row "c").
 
 Sizes: the demo state (64 x 64, 7 channels, 16 members; the shipped demo prior, or a randomly initialised `demo`
 U-Net when genda/assets/demo_prior.pt is missing) and the study's state (128 x 128, 7 channels, 24 members; a randomly
@@ -25,7 +27,8 @@ from pathlib import Path
 
 SIZES = {"demo": dict(img=64, members=16, net="demo"), "study": dict(img=128, members=24, net="reference")}
 CONFIGS = {"a: SDA g=0.1 256 (study)": dict(method="sda", gamma=0.1, steps=256, grid="vpcos", predictor="ddim", sigma_max=None),
-           "b: MMPS 24 (ours)": dict(method="mmps", steps=24),
+           "b: MMPS 16 (ours, sampler v2)": dict(method="mmps"),
+           "d: MMPS 24 (sampler v1)": dict(method="mmps", steps=24, precond=False, tol=1e-2, sigma_min=1e-3),
            "c: MMPS 32 CG3 (old)": dict(method="mmps", steps=32, grid="logsnr", predictor="multistep", cg_iters=3, solver="cg",
                                          tol=0., warm=False)}
 
@@ -56,6 +59,7 @@ def _operator(C, H, device, seed=0):
              5 * n + torch.arange(n), 6 * n + torch.arange(n)]  # winds everywhere
     idx = torch.cat(parts).to(device)
     A = lambda x: x.flatten(1)[:, idx]
+    A.linear = True  # as genda.observe's operators: MMPS skips forward-mode AD
     y = torch.randn(len(idx), generator=g).to(device)
     std = torch.full((len(idx),), 0.1).to(device)
     return A, y, std
@@ -64,12 +68,12 @@ def _operator(C, H, device, seed=0):
 def run_one(size, config, quick, device, chunk, steps_measured=None):
     "Runs in a subprocess; prints one JSON line."
     import torch
-    from genda.sda import sample
+    from genda.sda import sample, default_steps
     D, note = _prior(size, device)
     C, H, members = 7, SIZES[size]["img"], SIZES[size]["members"]
     A, y, std = _operator(C, H, device)
     kw = dict(CONFIGS[config])
-    steps = kw.pop("steps")
+    steps = kw.pop("steps", None) or default_steps(kw["method"])
     m_run, s_run = (1, 2) if quick else (members, steps)
     if steps_measured and not quick:  # SDA has 8x the steps of MMPS: measure the same fraction of each
         s_run = min(steps, steps_measured * (4 if kw["method"] == "sda" else 1))
@@ -120,8 +124,10 @@ def main(argv=None):
         print(f"{r['size']:6s} {r['config']:28s} {r['seconds']:10.1f} {r['nfe']:10d} {r['vjp']:10d} {r['peak_gib']:9.2f}  "
               f"{r['prior']} (M={r['M']}, {r['members']} members, chunk {r['chunk']}; measured {r['measured']})")
     for size in a.sizes.split(","):
-        sa, sb = [r["seconds"] for r in rows if r["size"] == size]
-        print(f"{size}: study / ours = {sa / sb:.2f}x")
+        sec = {r["config"][0]: r for r in rows if r["size"] == size}  # by row letter
+        a_, b_ = sec["a"], sec["b"]
+        print(f"{size}: study / ours = {a_['seconds'] / b_['seconds']:.2f}x in seconds, "
+              f"{(a_['nfe'] + a_['vjp']) / (b_['nfe'] + b_['vjp']):.2f}x in network calls (forward + VJP)")
 
 
 if __name__ == "__main__":
