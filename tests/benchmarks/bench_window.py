@@ -62,8 +62,10 @@ def seams(r, n):
         an = (e - e.mean("member")).fillna(0.).values; a0, a1 = an[:, :-1], an[:, 1:]
         cor = (a0 * a1).sum((0, 2, 3)) / np.sqrt((a0 ** 2).sum((0, 2, 3)) * (a1 ** 2).sum((0, 2, 3)))
         rows[(name, "change / truth")], rows[(name, "anomaly lag-1 corr")] = ch, cor
-        if name.startswith("blocks"):
-            at = np.array([(i + 1) % n == 0 for i in range(len(ch))])
+        if name.startswith("blocks"):  # the pairs that straddle two trajectories (a short remainder joins the last one)
+            from genda.experiment import blocks
+            ends = np.cumsum([len(b) for b in blocks(range(len(ch) + 1), n, 5)])[:-1]
+            at = np.isin(np.arange(len(ch)), ends - 1)
             rep.append(f"{name}: change/truth at boundaries {ch[at].mean():.2f}, inside {ch[~at].mean():.2f}; "
                        f"anomaly lag-1 corr at boundaries {cor[at].mean():.2f}, inside {cor[~at].mean():.2f}")
     print("\nseams, for every pair of consecutive days (zos):")
