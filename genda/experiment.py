@@ -608,7 +608,7 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
         A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes) if cfg.trajectory
              else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes))
         prev = [path(d) for d in tb if pd.Timestamp(d) < pd.Timestamp(b[0])] if chain and i > 0 else []
-        given = xr.concat([_load_nc(q) for q in prev], "time") if prev and all(q.exists() for q in prev) else None
+        given = xr.concat([_load_nc(q) for q in prev], "time") if prev else None  # the block before wrote them
         ens = sda.assimilate(prior, A, stats, g, tb if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
                              given=given, given_std=chain,
                              steps=cfg.steps, gamma=cfg.gamma, chunk=cfg.chunk, seed=cfg.seed*100003 + i, progress=False, **kw)

@@ -899,12 +899,11 @@ class _Blocks(nn.Module):
         self.linear = all(getattr(o, "linear", False) for o in ops)
         self.ops = nn.ModuleList(ops)
         self.sizes = [int(o.std.numel()) for o in ops]
-        ys = [o.y.float() for o in ops]
-        rows = {y.shape[0] for y in ys if y.ndim == 2}
+        ys = [o.y.float().reshape(-1, o.std.numel()) if o.std.numel() else o.y.float().reshape(1, 0) for o in ops]  # (1 or members, M_k)
+        rows = {len(y) for y in ys} - {1}
         if len(rows) > 1: raise ValueError(f"blocks with per-member observations disagree on the members: {sorted(rows)}")
-        n = rows.pop() if rows else None
-        self.register_buffer("y", torch.cat([y.reshape(-1) if n is None else y.expand(n, -1) if y.ndim == 2 else y.reshape(1, -1).expand(n, -1)
-                                             for y in ys], -1))
+        y = torch.cat([y.expand(max(rows or {1}), -1) for y in ys], -1)
+        self.register_buffer("y", y if rows else y[0])
         self.register_buffer("std", torch.cat([o.std.float().reshape(-1) for o in ops]))
         self.covs = [k for o in ops for k in getattr(o, "covs", {})]  # non-empty: some block has correlated errors (MMPS uses noise_cov)
     def noise_cov(self, v):
@@ -943,12 +942,14 @@ class Stacked(_Blocks):
     def forward(self, x): return torch.cat([o(x) for o in self.ops], -1)
 
 class StateObs(nn.Module):
-    "Values of the state itself, one set per member: x (B, ...) -> x.flatten(1)[:, idx], `y` (members, M), `std` (M,)."
+    "Values of the state itself, one set per member: x (B, ...) -> x.flatten(1)[:, idx], `y` (members, M), `std` (M,); `days`: the days they bind."
     linear = True
     def __init__(self, idx, # (M,) flat indices into one member's state
                  y, # (members, M) or (M,) values (normalised units)
-                 std): # error std (normalised units): a scalar or (M,)
+                 std, # error std (normalised units): a scalar or (M,)
+                 days=()): # the days those values belong to (a record for the caller)
         super().__init__()
+        self.days = list(days)
         self.register_buffer("idx", torch.as_tensor(idx, dtype=torch.long).reshape(-1))
         self.register_buffer("y", torch.as_tensor(y, dtype=torch.float32))
         if self.y.shape[-1] != self.idx.numel(): raise ValueError(f"{self.y.shape[-1]} values for {self.idx.numel()} indices")
@@ -978,14 +979,15 @@ def build_state_obs(given:xr.Dataset, # states in physical units (member, time, 
     g = g.assign_coords(time=pd.DatetimeIndex(g.time.values).normalize())
     g = normalise(g, stats) if stats is not None else g
     C, H, W = len(channels), len(lat), len(lon)
-    idx, vals = [], []
+    idx, vals, shared = [], [], []
     for l, d in enumerate(days):
         if d not in g.time.values: continue
+        shared.append(d)
         a = np.stack([g[c].sel(time=d).transpose("member", "latitude", "longitude").values for c in channels], 1)  # (members, C, H, W)
         ok = np.isfinite(a).all(0).ravel()
         idx.append(l*C*H*W + np.flatnonzero(ok)); vals.append(a.reshape(len(a), -1)[:, ok])
     if not idx: raise ValueError(f"given states share no day with {[str(d.date()) for d in days]}")
-    return StateObs(np.concatenate(idx), np.concatenate(vals, -1), std)
+    return StateObs(np.concatenate(idx), np.concatenate(vals, -1), std, shared)
 
 
 # %% ../nbs/02_observe.ipynb #b93d9f0f

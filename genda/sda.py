@@ -439,7 +439,8 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
         if not given_std > 0: raise ValueError(f"given_std must be > 0 (normalised units), not {given_std}")
         if given.sizes.get("member") != members:
             raise ValueError(f"given states have {given.sizes.get('member')} members, the ensemble {members}: member m continues member m")
-        operator = Stacked([operator, build_state_obs(given, days, grid_ds, stats, given_std).to(operator.y.device)])
+        bound = build_state_obs(given, days, grid_ds, stats, given_std)
+        operator = Stacked([operator, bound.to(operator.y.device)])
     lat, lon = grid_ds.latitude.values, grid_ds.longitude.values
     chans = list(CHANNELS); shape = (len(chans), len(lat), len(lon))
     ocean = torch.as_tensor(ocean_mask(grid_ds).values.astype(bool))
@@ -471,8 +472,7 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
                      method=method, members=members, observations=int(operator.std.numel()),
                      network_evaluations=info["nfe"], vjps=info["vjp"], seconds=round(info["seconds"], 3),  # per member; wall
                      **{f"sda_{k}": v for k, v in opts.items()})
-    if given is not None: out.attrs.update(given_days=" ".join(str(pd.Timestamp(d).date()) for d in np.atleast_1d(given.time.values)
-                                                       if pd.Timestamp(d).normalize() in days), given_std=given_std)
+    if given is not None: out.attrs.update(given_days=" ".join(str(d.date()) for d in bound.days), given_std=given_std)
     if traj: out.attrs.update(window_days=prior.window, trajectory_days=len(days))  # network evaluations: window evaluations x (L - k + 1)
     return out
 

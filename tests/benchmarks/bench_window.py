@@ -53,18 +53,18 @@ def seams(r, n):
     """Seams between consecutive trajectories of n days, per pair of consecutive days: the RMS day-to-day change of zos
     of each member over the truth's, and the lag-1 correlation of the members' anomalies (member minus ensemble mean):
     near its value inside a trajectory when members continue across the boundary, near 0 when they are independent."""
+    from genda.experiment import blocks
     truth = xr.open_dataset(Path(next(iter(r.values()))) / "truth.nc")
     dz = truth.zos.diff("time"); rt = np.sqrt((dz ** 2).mean(["latitude", "longitude"]))
     rows, rep = {}, []
     for name in r:
-        e = xr.open_dataset(Path(r[name]) / "genda.nc").zos
+        ds = xr.open_dataset(Path(r[name]) / "genda.nc"); e = ds.zos
         ch = (np.sqrt((e.diff("time") ** 2).mean(["latitude", "longitude", "member"])) / rt).values
         an = (e - e.mean("member")).fillna(0.).values; a0, a1 = an[:, :-1], an[:, 1:]
         cor = (a0 * a1).sum((0, 2, 3)) / np.sqrt((a0 ** 2).sum((0, 2, 3)) * (a1 ** 2).sum((0, 2, 3)))
         rows[(name, "change / truth")], rows[(name, "anomaly lag-1 corr")] = ch, cor
         if name.startswith("blocks"):  # the pairs that straddle two trajectories (a short remainder joins the last one)
-            from genda.experiment import blocks
-            ends = np.cumsum([len(b) for b in blocks(range(len(ch) + 1), n, 5)])[:-1]
+            ends = np.cumsum([len(b) for b in blocks(range(len(ch) + 1), n, int(ds.attrs["window_days"]))])[:-1]
             at = np.isin(np.arange(len(ch)), ends - 1)
             rep.append(f"{name}: change/truth at boundaries {ch[at].mean():.2f}, inside {ch[~at].mean():.2f}; "
                        f"anomaly lag-1 corr at boundaries {cor[at].mean():.2f}, inside {cor[~at].mean():.2f}")
