@@ -16,20 +16,22 @@ import torch
 from scipy.ndimage import gaussian_filter
 
 # %% auto #0
-__all__ = ['CHANNELS', 'OCEAN_VARS', 'WIND_VARS', 'RAW_VARS', 'CLIM_CHANNELS', 'OMEGA', 'GRAVITY', 'R_EARTH', 'RHO_AIR', 'C_DRAG',
-           'GEO_SIGMA_PX', 'VAR_ATTRS', 'COORD_ALIASES', 'UNIT_ALIASES', 'EKMAN_COEFS', 'CMEMS_ENV', 'NO_CREDENTIALS',
-           'DataError', 'synthetic_raw', 'validate', 'geostrophic', 'wind_stress', 'ekman_fit', 'ekman_apply',
-           'ocean_mask', 'channel_mean', 'normalise', 'denormalise', 'channel_stats', 'subset', 'preprocess',
-           'write_prepared', 'open_prepared', 'total_current', 'to_tensor', 'from_tensor', 'CropDataset',
-           'load_catalog', 'splits', 'cmems_credentials', 'open_copernicus', 'cache_dir', 'open_source', 'prepared',
-           'main']
+__all__ = ['CHANNELS', 'OCEAN_VARS', 'WIND_VARS', 'RAW_VARS', 'CLIM_CHANNELS', 'SEASONS', 'SEASON_KM', 'OMEGA', 'GRAVITY',
+           'R_EARTH', 'RHO_AIR', 'C_DRAG', 'GEO_SIGMA_PX', 'VAR_ATTRS', 'COORD_ALIASES', 'UNIT_ALIASES', 'EKMAN_COEFS',
+           'CMEMS_ENV', 'NO_CREDENTIALS', 'DataError', 'synthetic_raw', 'validate', 'geostrophic', 'wind_stress',
+           'ekman_fit', 'ekman_apply', 'ocean_mask', 'channel_mean', 'normalise', 'denormalise', 'channel_stats',
+           'subset', 'preprocess', 'write_prepared', 'open_prepared', 'check_normalisation', 'total_current',
+           'to_tensor', 'from_tensor', 'CropDataset', 'load_catalog', 'splits', 'cmems_credentials', 'open_copernicus',
+           'cache_dir', 'open_source', 'prepared', 'main']
 
 # %% ../nbs/01_data.ipynb #64c6cec5
 CHANNELS = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas"]  # state channels, in order
 OCEAN_VARS = ["zos", "thetao", "so", "uo", "vo"]  # raw ocean variables (land = NaN)
 WIND_VARS = ["uas", "vas"]  # raw 10 m winds (defined everywhere)
 RAW_VARS = OCEAN_VARS + WIND_VARS  # the raw "GLORYS interface"
-CLIM_CHANNELS = ("thetao", "so")  # channels normalised by a monthly climatology (others: by a time mean)
+CLIM_CHANNELS = ("thetao", "so")  # channels whose mean has a seasonal cycle (others: a time mean)
+SEASONS = ("smooth", "domain", "pixel")  # seasonal cycle of CLIM_CHANNELS: smoothed in space, one for the domain, one per pixel
+SEASON_KM = 250.0  # Gaussian scale of the "smooth" seasonal cycle [km]
 OMEGA, GRAVITY, R_EARTH = 7.2921e-5, 9.81, 6.371e6  # Earth rotation [s-1], gravity [m s-2], radius [m]
 RHO_AIR, C_DRAG = 1.2, 1.2e-3  # air density [kg m-3] and drag coefficient of the wind stress
 GEO_SIGMA_PX = 1.5  # Gaussian smoothing of the geostrophic currents [pixels]
@@ -448,11 +450,11 @@ def channel_mean(stats:xr.Dataset, # statistics from `preprocess`
                  ch:str, # channel name
                  like:xr.Dataset, # data the mean is subtracted from (its grid, its times, lazy or not)
                 )->xr.DataArray:
-    "The mean field of `ch` on the grid of `like`: time mean, or the monthly climatology at `like`'s dates (lazily)."
+    "The mean field of `ch` on the grid of `like`: time mean, or the seasonal mean at `like`'s months (lazily)."
     m = _stat_on_grid(stats[f"mean_{ch}"], like)
     if "month" not in m.dims: return m
     if "time" not in like.coords:
-        raise DataError(f"{ch!r} is normalised by a monthly climatology: the data need a 'time' coordinate.")
+        raise DataError(f"{ch!r} has a seasonal mean: the data need a 'time' coordinate.")
     months = like["time"].dt.month
     if months.ndim == 0: return m.sel(month=int(months), drop=True)
     x = like[ch] if ch in like.data_vars else None
@@ -472,7 +474,7 @@ def _scale(stats, ch):
 def normalise(phys:xr.Dataset, # physical values of (some of) the CHANNELS, dims (..., latitude, longitude)
               stats:xr.Dataset, # statistics from `preprocess`
              )->xr.Dataset:
-    "Normalised anomalies: (x - mean) / scale per channel (mean: time mean, or monthly climatology for thetao/so)."
+    "Normalised anomalies: (x - mean) / scale per channel (mean: time mean, or the seasonal mean of thetao/so)."
     out = xr.Dataset(coords=phys.coords, attrs=dict(phys.attrs))
     for ch in [c for c in CHANNELS if c in phys.data_vars]:
         x = phys[ch]
@@ -533,8 +535,23 @@ def _pooled_scale(var, mask):
     return s if np.isfinite(s) and s > 0 else 1.0
 
 # %% ../nbs/01_data.ipynb #2728e7e0
-def _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress):
-    "Training-period statistics: mean fields, monthly climatologies, Ekman coefficients, scales (one pass)."
+_SEASON_NAMES = dict(smooth="time mean plus the monthly cycle smoothed in space", domain="time mean plus the domain-mean monthly cycle",
+                     pixel="monthly climatology")
+
+def _season_sigma(lat, lon, km):
+    "Gaussian sigma (pixels along latitude, longitude) of `km` on a regular lat/lon grid."
+    deg = np.pi / 180 * R_EARTH / 1e3
+    dy = deg * abs(float(np.diff(lat).mean())) if len(lat) > 1 else np.inf
+    dx = deg * abs(float(np.diff(lon).mean())) * np.cos(np.deg2rad(float(np.mean(lat)))) if len(lon) > 1 else np.inf
+    return km / dy, km / dx
+
+def _masked_smooth(f, mask, sigma):
+    "Gaussian smoothing of `f` over the ocean `mask` only (normalised convolution)."
+    w = gaussian_filter(mask.astype(np.float64), sigma, mode="nearest")
+    return gaussian_filter(np.where(mask, np.nan_to_num(f), 0.0), sigma, mode="nearest") / np.maximum(w, 1e-12)
+
+def _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress, season="smooth", season_km=SEASON_KM):
+    "Training-period statistics: mean fields, seasonal means, Ekman coefficients, scales (one pass)."
     sel = lambda a: a.sel(time=train)
     lazy = {}
     for v in ("zos", "uas", "vas"):
@@ -567,8 +584,19 @@ def _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress):
                           "climatology is the training mean.")
             w = xr.DataArray(counts / counts.sum(), dims="month", coords=dict(month=np.arange(1, 13)))
             m1 = m1.fillna((m1.fillna(0) * w).sum("month")); m2 = m2.fillna((m2.fillna(0) * w).sum("month"))
-        stats[f"mean_{v}"] = m1.where(M)
-        var_m = (m2 - m1 ** 2).transpose("month", "latitude", "longitude").values  # per month and pixel
+        wm = xr.DataArray(counts / counts.sum(), dims="month", coords=dict(month=np.arange(1, 13)))
+        if season == "pixel": mean = m1
+        else:  # pixel time mean + the domain's monthly offset (+ the offsets' large-scale pattern): few years cannot fit one per pixel
+            tm = (m1 * wm).sum("month")
+            dom = (m1 - tm).where(M).mean(("latitude", "longitude"))
+            mean = tm + dom
+            if season == "smooth":
+                r = (m1 - tm - dom).transpose("month", "latitude", "longitude").values
+                sig = _season_sigma(raw.latitude.values, raw.longitude.values, season_km)
+                mean = mean + xr.DataArray(np.stack([_masked_smooth(r[k], mask, sig) for k in range(12)]),
+                                           dims=("month", "latitude", "longitude"), coords=m1.coords)
+        stats[f"mean_{v}"] = mean.transpose("month", "latitude", "longitude").where(M)
+        var_m = (m2 - 2 * mean * m1 + mean ** 2).transpose("month", "latitude", "longitude").values  # E[(x-mean)^2]
         pooled = np.tensordot(counts / counts.sum(), np.nan_to_num(var_m), axes=1)
         scale[v] = _pooled_scale(pooled, mask)
     for comp in ("u", "v"):
@@ -577,7 +605,7 @@ def _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress):
         stats[f"mean_{comp}_ageo_eddy"] = mean.drop_vars(["component", "coef"], errors="ignore").where(M)
         scale[f"{comp}_ageo_eddy"] = _pooled_scale(resid.sel(component=comp), mask)
     for ch in CHANNELS: stats[f"mean_{ch}"] = stats[f"mean_{ch}"].astype(np.float64).assign_attrs(
-        long_name=f"training {'monthly climatology' if ch in CLIM_CHANNELS else 'time mean'} of {ch}",
+        long_name=f"training {_SEASON_NAMES[season] if ch in CLIM_CHANNELS else 'time mean'} of {ch}",
         units=VAR_ATTRS[ch]["units"])
     stats["scale"] = xr.DataArray([scale[c] for c in CHANNELS], dims="channel",
                                   attrs=dict(long_name="anomaly std over the training period (normalisation scale)"))
@@ -589,7 +617,7 @@ def _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress):
                        train_end=str(pd.Timestamp(tt[-1]).date()), train_days=int(len(tt)),
                        source=str(raw.attrs.get("source", "unknown")), omega=OMEGA, gravity=GRAVITY,
                        earth_radius=R_EARTH, rho_air=RHO_AIR, drag_coefficient=C_DRAG,
-                       created_by="genda.data.preprocess")
+                       season=season, season_km=float(season_km), created_by="genda.data.preprocess")
     return stats
 
 # %% ../nbs/01_data.ipynb #a8af59da
@@ -606,9 +634,12 @@ def preprocess(raw:xr.Dataset, # raw source (contract item 1), numpy- or dask-ba
                out:str|Path|None=None, # folder to write `norm.zarr` and `stats.nc` to (atomically); None: lazy result
                progress:bool=False, # tqdm progress bars over the dask tasks
                overwrite:bool=True, # replace an existing `out` (False: keep it, e.g. written meanwhile by another process)
+               season:str="smooth", # SST/SSS seasonal mean: "smooth" (time mean + monthly cycle smoothed over `season_km`), "domain" (... its domain mean) or "pixel" (monthly climatology)
+               season_km:float=SEASON_KM, # Gaussian scale of the "smooth" seasonal cycle [km]
               )->tuple:
     "Pre-process `raw` into `(norm, stats)`: normalised anomalies of the CHANNELS (lazy) and training statistics."
     raw = validate(raw)
+    if season not in SEASONS: raise DataError(f"season={season!r}: use one of {SEASONS}.")
     if train is None:
         warnings.warn("no training period given: statistics use all dates (test leakage); pass "
                       "train=splits(name)['train'].")
@@ -622,7 +653,7 @@ def preprocess(raw:xr.Dataset, # raw source (contract item 1), numpy- or dask-ba
                         f"({str(raw.time.values[0])[:10]} .. {str(raw.time.values[-1])[:10]}): check the split dates.")
     mask = raw.zos.isel(time=0).notnull().values
     ua, va, taux, tauy = _decompose(raw, sigma_px)
-    stats = _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress)
+    stats = _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress, season, season_km)
     eu, ev = ekman_apply(stats.ekman, taux, tauy)
     M = xr.DataArray(mask, dims=("latitude", "longitude"))
     phys = xr.Dataset(dict(zos=raw.zos, thetao=raw.thetao, so=raw.so,
@@ -677,6 +708,29 @@ def open_prepared(path:str|Path, # folder written by `preprocess(..., out=)` / `
         norm = xr.open_zarr(path / "norm.zarr")
     with xr.open_dataset(path / "stats.nc") as s: stats = s.load()
     return norm, stats
+
+# %% ../nbs/01_data.ipynb #b31109bb
+def check_normalisation(trained:xr.Dataset|None, # statistics stored with a model (its `.stats`); None: nothing to check
+                        stats:xr.Dataset, # statistics the run normalises with (possibly a sub-grid of `trained`'s)
+                        what:str="the model", # named in the error
+                        rtol:float=1e-4,
+                       ):
+    "Raise a DataError when a model was trained on other normalisation statistics than `stats` (scales, season, mean fields)."
+    if trained is None: return
+    fix = ("retrain it on the current data (`genda train` / `genda train-regression`), or prepare the data as it was "
+           "(e.g. `season` in the catalog entry)")
+    a, b = trained["scale"].sel(channel=list(stats.channel.values)).values, stats["scale"].values
+    if not np.allclose(a, b, rtol=rtol):
+        raise DataError(f"{what} was trained with other normalisation scales ({dict(zip(stats.channel.values, np.round(a, 4)))} "
+                        f"against {dict(zip(stats.channel.values, np.round(b, 4)))}): {fix}.")
+    sa, sb = trained.attrs.get("season", "pixel"), stats.attrs.get("season", "pixel")   # files before `season` used "pixel"
+    if sa != sb: raise DataError(f"{what} was trained with season={sa!r} for SST/SSS, the data use {sb!r}: {fix}.")
+    try: t = trained.sel(latitude=stats.latitude, longitude=stats.longitude)
+    except KeyError: raise DataError(f"{what} was trained on another grid than the data's: {fix}.") from None
+    for ch in CLIM_CHANNELS + ("zos",):
+        x, y = t[f"mean_{ch}"].values, stats[f"mean_{ch}"].values
+        if not np.allclose(np.nan_to_num(x), np.nan_to_num(y), rtol=rtol, atol=rtol * float(stats["scale"].sel(channel=ch))):
+            raise DataError(f"{what} was trained with other mean fields of {ch!r}: {fix}.")
 
 # %% ../nbs/01_data.ipynb #d093e75c
 def total_current(phys:xr.Dataset, # physical zos, u_ageo_eddy, v_ageo_eddy, uas, vas
@@ -1021,7 +1075,7 @@ def _source_key(entry, **kw):
 def _prepared_folder(name, cache=None, catalog=None, **kw):
     e, cat = _entry(name, catalog)
     src = _source_key(e, **kw)  # the generated world's own key: a changed generator never reuses stale data
-    return cache_dir(cache) / "prepared" / f"{name}-{_key([e, kw, src, str(splits(name, cat)['train']), 'v2'])}"
+    return cache_dir(cache) / "prepared" / f"{name}-{_key([e, kw, src, str(splits(name, cat)['train']), 'v4'])}"
 
 def prepared(name:str="demo", # catalog source
              cache:str|Path|None=None, # cache folder (default: $GENDA_CACHE or ~/.cache/genda)
@@ -1036,7 +1090,8 @@ def prepared(name:str="demo", # catalog source
     if (folder / "norm.zarr").exists() and (folder / "stats.nc").exists(): return open_prepared(folder)
     if progress is None: progress = not os.environ.get("IN_TEST")
     raw = open_source(name, cat, cache=cache, **kw)
-    return preprocess(raw, train=sp["train"], out=folder, progress=progress, overwrite=False)
+    return preprocess(raw, train=sp["train"], out=folder, progress=progress, overwrite=False, season=e.get("season", "smooth"),
+                      season_km=e.get("season_km", SEASON_KM))
 
 # %% ../nbs/01_data.ipynb #900b82dd
 def _parser():
@@ -1071,7 +1126,9 @@ def main(argv:list|None=None # arguments after `genda data`
             train = _as_slice(a.train) if a.train else splits(a.source, a.catalog)["train"]
             raw = open_source(a.source, a.catalog, **kw)
             out = Path(a.out) if a.out else cache_dir() / "prepared" / a.source
-            norm, stats = preprocess(raw, train=train, chunks=a.chunks, out=out, progress=prog)
+            norm, stats = preprocess(raw, train=train, chunks=a.chunks, out=out, progress=prog,
+                                     season=_entry(a.source, a.catalog)[0].get("season", "smooth"),
+                                     season_km=_entry(a.source, a.catalog)[0].get("season_km", SEASON_KM))
         print(f"prepared {a.source}: {dict(norm.sizes)}, train {stats.attrs['train_start']}..{stats.attrs['train_end']}")
         try: sp = splits(a.source, a.catalog)
         except DataError: sp = {}

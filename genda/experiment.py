@@ -573,6 +573,14 @@ def _prior(cfg:RunConfig):
         pr = WindowPrior(pr, daily=load_prior(names["daily prior"]), switch=1.0)
     return pr
 
+def _check_models(cfg:RunConfig, stats:xr.Dataset, prior):
+    "Every model of a run was trained with the statistics the run normalises with (`genda.data.check_normalisation`)."
+    from genda.data import check_normalisation
+    from genda.regression import load_regression
+    unet = load_regression(cfg.regression) if "unet" in cfg.baselines else None
+    for what, m in (("the prior", prior), ("the daily prior", getattr(prior, "daily", None)), ("the U-Net", unet)):
+        if m is not None: check_normalisation(getattr(m, "stats", None), stats, what)
+
 def _load_nc(path):  # a file's contents in memory (the file closed)
     with xr.open_dataset(path) as ds: return ds.load()
 
@@ -709,6 +717,7 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
     on_tile = lambda s: s.sel(latitude=win.latitude, longitude=win.longitude)
     try: stats = on_tile(stats)
     except KeyError: raise ValueError(f"the statistics of prior_source {cfg.prior_source!r} are on another grid than {cfg.source!r}") from None
+    _check_models(cfg, stats, prior)
     out = _start_run(cfg, "osse")   # every parameter checked: only now is anything written
     if rank == 0: obs = simulate_obs(cfg, win, out)
     _barrier()
@@ -921,6 +930,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
         hidden = raw.sel(time=slice(days[0] - w, days[-1] + w))
     hidden = select_tile(hidden, getattr(prior, "img_size", None), cfg.tile)
     stats = stats.sel(latitude=hidden.latitude, longitude=hidden.longitude)
+    _check_models(cfg, stats, prior)
     grid = _blind_grid(hidden)
     out = _start_run(cfg, "ose")   # every parameter checked: only now is anything written
     def observations():  # rank 0 makes the set and caches it in the run folder; the other ranks read it after the barrier

@@ -6,13 +6,16 @@ correlations within 0.1. Sampling: unconditional samples (Heun, 18 steps, fixed 
 (`genda.report.report_prior`): 256 samples and 512 crops for the daily prior, 64 and 128 for the window prior.
 
 The band ratios are noisy: a 32² crop has few large-scale modes and the test split is half a year. Measured on the
-daily prior (2026-12-02), 64 samples / 128 crops over 4 seeds: zos large scales 0.61-0.77, so large scales 0.55-0.72,
-uas / vas small scales 1.38-1.52; 256 / 512 over 3 seeds: 0.62-0.69, 0.61-0.65, 1.43-1.50. So the daily test uses the
-larger sample. It meets every target but the three in DAILY_MISSES (seed 0 of the larger sample; the crop-mean path,
-`genda.diffusion.EDMPrecond.dc`, took the winds' std ratio from 0.76 / 0.66 to 0.95 / 0.81; see nbs/prior_report.ipynb);
-they are checked against looser bounds so that they cannot get worse unnoticed, and the test fails if one of them
-clearly passes (by 2 %; then remove it from the list). SSS's large scales miss against the test half-year because its
-anomalies there are 1.22x those of the same months in training (a monthly climatology of two training years; README).
+previous daily prior (2026-12-02), 64 samples / 128 crops over 4 seeds: zos large scales 0.61-0.77, so large scales
+0.55-0.72, uas / vas small scales 1.38-1.52; 256 / 512 over 3 seeds: 0.62-0.69, 0.61-0.65, 1.43-1.50. So the daily
+test uses the larger sample. The daily prior was retrained on 2026-12-02 after SST and SSS got a seasonal mean smoothed over 250 km
+(`genda.data.preprocess(season="smooth")`; before, a per-pixel monthly climatology of the two training years made the
+test half-year's SST/SSS anomalies 1.2x training's, and SSS's large scales missed at 0.63). It meets every target but
+the two in DAILY_MISSES (seed 0 of the larger sample): the largest scales of SSH (0.58) and of the meridional
+ageostrophic current (0.64) against 0.67. SSH's band is as noisy between trainings as between samples: the previous
+prior gave 0.637, one trained on the domain-mean seasonal cycle 0.665, this one 0.582 (zos itself is normalised the
+same way in all three). The misses are checked against looser bounds so that they cannot get worse unnoticed, and the
+test fails if one clearly passes (by 2 %; then remove it from the list).
 The window prior (5 days, 35 channels, trained as long as the daily one) is far from its targets at small scales; its
 test checks what it does reproduce.
 """
@@ -21,9 +24,8 @@ from genda.report import report_prior, quality_targets, QUALITY_TARGETS
 
 OCEAN = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy"]
 # (channel, target) -> the looser bound its value must stay within
-DAILY_MISSES = {("zos", "spectrum ratio, large scales"): (0.55, 1.5),   # measured 0.637
-                ("so", "spectrum ratio, large scales"): (0.5, 1.5),     # 0.632
-                ("vas", "spectrum ratio, small scales"): (0.67, 1.65)}  # 1.50001
+DAILY_MISSES = {("zos", "spectrum ratio, large scales"): (0.5, 1.5),           # measured 0.582
+                ("v_ageo_eddy", "spectrum ratio, large scales"): (0.55, 1.5)}   # 0.637
 
 
 def _report(name, n=64, crops=128):
@@ -52,5 +54,5 @@ def test_window_prior_what_it_reproduces():
     assert per.loc[OCEAN, "std_ratio"].between(0.8, 1.25).all()
     assert (per.loc[OCEAN, "mean_offset"].abs() < 0.2).all()
     assert (per.jsd < 0.1).all()
-    assert t.loc[OCEAN, "change_std_ratio"].between(0.67, 2.5).all()             # measured 1.19-2.07: too jumpy
-    assert (t.loc[OCEAN, "lag1_prior"] - t.loc[OCEAN, "lag1_data"]).abs().max() < 0.4  # 0.03-0.33 below the data's
+    assert t.loc[OCEAN, "change_std_ratio"].between(0.67, 2.5).all()             # measured 1.22-2.30 (previous prior 1.19-2.07): too jumpy
+    assert (t.loc[OCEAN, "lag1_prior"] - t.loc[OCEAN, "lag1_data"]).abs().max() < 0.4  # 0.03-0.30 below the data's

@@ -35,7 +35,7 @@ CONFIGS = {  # name -> RunConfig overrides
     "dps": dict(method="dps", steps=64),
 }
 OCEAN = ["zos", "thetao", "so", "uo", "vo", "uas", "vas"]  # spread-skill columns (the winds too)
-WIND = ["uas", "vas"]  # RMSE columns besides zos
+RMSE = ["thetao", "so", "uas", "vas"]  # RMSE columns besides zos
 
 
 def run(name, swot, a):
@@ -59,7 +59,7 @@ def run(name, swot, a):
     row = dict(config=name, swot=swot, zos_rmse=val("genda", "zos", "rmse"), zos_crps=val("genda", "zos", "crps"),
                oi_zos_rmse=val("oi", "zos", "rmse"),
                **{f"ss_{v}": val("genda", v, "spread_skill") for v in OCEAN},
-               **{f"{v}_rmse": val("genda", v, "rmse") for v in WIND},
+               **{f"{v}_rmse": val("genda", v, "rmse") for v in RMSE},
                nfe=np.mean([x.get("network_evaluations", np.nan) for x in at]),
                vjp=np.mean([x.get("vjps", np.nan) for x in at]),
                s_per_member_day=np.mean([x.get("seconds", np.nan) for x in at]) / a.members,
