@@ -709,7 +709,7 @@ def open_prepared(path:str|Path, # folder written by `preprocess(..., out=)` / `
     with xr.open_dataset(path / "stats.nc") as s: stats = s.load()
     return norm, stats
 
-# %% ../nbs/01_data.ipynb #b31109bb
+# %% ../nbs/01_data.ipynb #3b696cfc
 def check_normalisation(trained:xr.Dataset|None, # statistics stored with a model (its `.stats`); None: nothing to check
                         stats:xr.Dataset, # statistics the run normalises with (possibly a sub-grid of `trained`'s)
                         what:str="the model", # named in the error
@@ -719,6 +719,9 @@ def check_normalisation(trained:xr.Dataset|None, # statistics stored with a mode
     if trained is None: return
     fix = ("retrain it on the current data (`genda train` / `genda train-regression`), or prepare the data as it was "
            "(e.g. `season` in the catalog entry)")
+    need = ["scale"] + [f"mean_{ch}" for ch in CLIM_CHANNELS + ("zos",)]
+    if any(v not in trained for v in need) or not set(stats.channel.values) <= set(trained.channel.values):
+        raise DataError(f"{what}'s statistics lack {[v for v in need if v not in trained] or 'channels'} of the data's: {fix}.")
     a, b = trained["scale"].sel(channel=list(stats.channel.values)).values, stats["scale"].values
     if not np.allclose(a, b, rtol=rtol):
         raise DataError(f"{what} was trained with other normalisation scales ({dict(zip(stats.channel.values, np.round(a, 4)))} "
