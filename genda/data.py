@@ -724,8 +724,8 @@ def check_normalisation(trained:xr.Dataset|None, # statistics stored with a mode
         raise DataError(f"{what}'s statistics lack {[v for v in need if v not in trained] or 'channels'} of the data's: {fix}.")
     a, b = trained["scale"].sel(channel=list(stats.channel.values)).values, stats["scale"].values
     if not np.allclose(a, b, rtol=rtol):
-        raise DataError(f"{what} was trained with other normalisation scales ({dict(zip(stats.channel.values, np.round(a, 4)))} "
-                        f"against {dict(zip(stats.channel.values, np.round(b, 4)))}): {fix}.")
+        diff = ", ".join(f"{c} {x:.4g} (data {y:.4g})" for c, x, y in zip(stats.channel.values, a, b) if not np.isclose(x, y, rtol=rtol))
+        raise DataError(f"{what} was trained with other normalisation scales: {diff}; {fix}.")
     sa, sb = trained.attrs.get("season", "pixel"), stats.attrs.get("season", "pixel")   # files before `season` used "pixel"
     if sa != sb: raise DataError(f"{what} was trained with season={sa!r} for SST/SSS, the data use {sb!r}: {fix}.")
     try: t = trained.sel(latitude=stats.latitude, longitude=stats.longitude)
