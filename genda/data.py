@@ -576,18 +576,17 @@ def _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress, season
         scale[v] = _pooled_scale(res[f"m2_{v}"] - res[f"m1_{v}"] ** 2, mask)
     months = pd.DatetimeIndex(raw.time.sel(time=train).values).month
     counts = np.bincount(months, minlength=13)[1:]
+    w = xr.DataArray(counts / counts.sum(), dims="month", coords=dict(month=np.arange(1, 13)))  # each month's share of the training days
     for v in CLIM_CHANNELS:
         m1 = res[f"m1_{v}"].reindex(month=np.arange(1, 13))
         m2 = res[f"m2_{v}"].reindex(month=np.arange(1, 13))
+        tm = (m1.fillna(0) * w).sum("month")   # the pixel's training time mean
         if (counts == 0).any():
             warnings.warn(f"the training period misses months {list(np.nonzero(counts == 0)[0] + 1)}: their {v} "
                           "climatology is the training mean.")
-            w = xr.DataArray(counts / counts.sum(), dims="month", coords=dict(month=np.arange(1, 13)))
-            m1 = m1.fillna((m1.fillna(0) * w).sum("month")); m2 = m2.fillna((m2.fillna(0) * w).sum("month"))
-        wm = xr.DataArray(counts / counts.sum(), dims="month", coords=dict(month=np.arange(1, 13)))
+            m1 = m1.fillna(tm); m2 = m2.fillna((m2.fillna(0) * w).sum("month"))
         if season == "pixel": mean = m1
         else:  # pixel time mean + the domain's monthly offset (+ the offsets' large-scale pattern): few years cannot fit one per pixel
-            tm = (m1 * wm).sum("month")
             dom = (m1 - tm).where(M).mean(("latitude", "longitude"))
             mean = tm + dom
             if season == "smooth":
@@ -597,7 +596,7 @@ def _statistics(raw, ua, va, taux, tauy, train, mask, sigma_px, progress, season
                                            dims=("month", "latitude", "longitude"), coords=m1.coords)
         stats[f"mean_{v}"] = mean.transpose("month", "latitude", "longitude").where(M)
         var_m = (m2 - 2 * mean * m1 + mean ** 2).transpose("month", "latitude", "longitude").values  # E[(x-mean)^2]
-        pooled = np.tensordot(counts / counts.sum(), np.nan_to_num(var_m), axes=1)
+        pooled = np.tensordot(w.values, np.nan_to_num(var_m), axes=1)
         scale[v] = _pooled_scale(pooled, mask)
     for comp in ("u", "v"):
         k = coef.sel(component=comp)
@@ -715,7 +714,7 @@ def check_normalisation(trained:xr.Dataset|None, # statistics stored with a mode
                         what:str="the model", # named in the error
                         rtol:float=1e-4,
                        ):
-    "Raise a DataError when a model was trained on other normalisation statistics than `stats` (scales, season, mean fields)."
+    "Raise a DataError when a model was trained on other normalisation statistics than `stats` (scales, mean fields)."
     if trained is None: return
     fix = ("retrain it on the current data (`genda train` / `genda train-regression`), or prepare the data as it was "
            "(e.g. `season` in the catalog entry)")
@@ -726,14 +725,14 @@ def check_normalisation(trained:xr.Dataset|None, # statistics stored with a mode
     if not np.allclose(a, b, rtol=rtol):
         diff = ", ".join(f"{c} {x:.4g} (data {y:.4g})" for c, x, y in zip(stats.channel.values, a, b) if not np.isclose(x, y, rtol=rtol))
         raise DataError(f"{what} was trained with other normalisation scales: {diff}; {fix}.")
-    sa, sb = trained.attrs.get("season", "pixel"), stats.attrs.get("season", "pixel")   # files before `season` used "pixel"
-    if sa != sb: raise DataError(f"{what} was trained with season={sa!r} for SST/SSS, the data use {sb!r}: {fix}.")
     try: t = trained.sel(latitude=stats.latitude, longitude=stats.longitude)
     except KeyError: raise DataError(f"{what} was trained on another grid than the data's: {fix}.") from None
     for ch in CLIM_CHANNELS + ("zos",):
         x, y = t[f"mean_{ch}"].values, stats[f"mean_{ch}"].values
         if not np.allclose(np.nan_to_num(x), np.nan_to_num(y), rtol=rtol, atol=rtol * float(stats["scale"].sel(channel=ch))):
-            raise DataError(f"{what} was trained with other mean fields of {ch!r}: {fix}.")
+            seasons = [s.attrs.get("season", "pixel") for s in (trained, stats)]   # files before `season` used "pixel"
+            raise DataError(f"{what} was trained with other mean fields of {ch!r} (season={seasons[0]!r}, the data's "
+                            f"{seasons[1]!r}): {fix}.")
 
 # %% ../nbs/01_data.ipynb #d093e75c
 def total_current(phys:xr.Dataset, # physical zos, u_ageo_eddy, v_ageo_eddy, uas, vas
@@ -1075,6 +1074,10 @@ def _source_key(entry, **kw):
     try: return world.config_key(world.WorldConfig(**{**(entry.get("args") or {}), **kw}))
     except TypeError: return None  # unknown parameters: open_source raises the explanatory error
 
+def _season_kw(entry):
+    "`preprocess`'s season options from a catalog entry (`season:`, `season_km:`)."
+    return dict(season=entry.get("season", "smooth"), season_km=entry.get("season_km", SEASON_KM))
+
 def _prepared_folder(name, cache=None, catalog=None, **kw):
     e, cat = _entry(name, catalog)
     src = _source_key(e, **kw)  # the generated world's own key: a changed generator never reuses stale data
@@ -1093,8 +1096,7 @@ def prepared(name:str="demo", # catalog source
     if (folder / "norm.zarr").exists() and (folder / "stats.nc").exists(): return open_prepared(folder)
     if progress is None: progress = not os.environ.get("IN_TEST")
     raw = open_source(name, cat, cache=cache, **kw)
-    return preprocess(raw, train=sp["train"], out=folder, progress=progress, overwrite=False, season=e.get("season", "smooth"),
-                      season_km=e.get("season_km", SEASON_KM))
+    return preprocess(raw, train=sp["train"], out=folder, progress=progress, overwrite=False, **_season_kw(e))
 
 # %% ../nbs/01_data.ipynb #900b82dd
 def _parser():
@@ -1130,8 +1132,7 @@ def main(argv:list|None=None # arguments after `genda data`
             raw = open_source(a.source, a.catalog, **kw)
             out = Path(a.out) if a.out else cache_dir() / "prepared" / a.source
             norm, stats = preprocess(raw, train=train, chunks=a.chunks, out=out, progress=prog,
-                                     season=_entry(a.source, a.catalog)[0].get("season", "smooth"),
-                                     season_km=_entry(a.source, a.catalog)[0].get("season_km", SEASON_KM))
+                                     **_season_kw(_entry(a.source, a.catalog)[0]))
         print(f"prepared {a.source}: {dict(norm.sizes)}, train {stats.attrs['train_start']}..{stats.attrs['train_end']}")
         try: sp = splits(a.source, a.catalog)
         except DataError: sp = {}

@@ -574,12 +574,13 @@ def _prior(cfg:RunConfig):
     return pr
 
 def _check_models(cfg:RunConfig, stats:xr.Dataset, prior):
-    "Every model of a run was trained with the statistics the run normalises with (`genda.data.check_normalisation`)."
+    "Every model of a run was trained with the statistics the run normalises with (`genda.data.check_normalisation`); returns the run's U-Net (or None)."
     from genda.data import check_normalisation
     from genda.regression import load_regression
     unet = load_regression(cfg.regression) if "unet" in cfg.baselines else None
     for what, m in (("the prior", prior), ("the daily prior", getattr(prior, "daily", None)), ("the U-Net", unet)):
         if m is not None: check_normalisation(getattr(m, "stats", None), stats, what)
+    return unet
 
 def _load_nc(path):  # a file's contents in memory (the file closed)
     with xr.open_dataset(path) as ds: return ds.load()
@@ -717,7 +718,7 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
     on_tile = lambda s: s.sel(latitude=win.latitude, longitude=win.longitude)
     try: stats = on_tile(stats)
     except KeyError: raise ValueError(f"the statistics of prior_source {cfg.prior_source!r} are on another grid than {cfg.source!r}") from None
-    _check_models(cfg, stats, prior)
+    unet = _check_models(cfg, stats, prior)
     out = _start_run(cfg, "osse")   # every parameter checked: only now is anything written
     if rank == 0: obs = simulate_obs(cfg, win, out)
     _barrier()
@@ -741,9 +742,8 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
             ests["oi"] = oi; save_nc(oi.assign_attrs(method="oi"), out/"oi.nc")
     if "unet" in cfg.baselines:
         from genda import regression
-        model = regression.load_regression(cfg.regression)
-        un = regression.predict(model, obs, win, stats, days)  # with uo, vo
-        un.attrs["trained_errors"] = str(model.meta.get("errors", "study"))   # checkpoints from before the presets used the study errors
+        un = regression.predict(unet, obs, win, stats, days)  # with uo, vo
+        un.attrs["trained_errors"] = str(unet.meta.get("errors", "study"))   # checkpoints from before the presets used the study errors
         if winds is None: un = _with_currents(un.drop_vars(["uo", "vo"], errors="ignore"), stats)   # NaN winds: no Ekman part, as the OI
         ests["unet"] = un; save_nc(un.assign_attrs(method="unet"), out/"unet.nc")
     m = score_run(ests, truth)
@@ -930,7 +930,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
         hidden = raw.sel(time=slice(days[0] - w, days[-1] + w))
     hidden = select_tile(hidden, getattr(prior, "img_size", None), cfg.tile)
     stats = stats.sel(latitude=hidden.latitude, longitude=hidden.longitude)
-    _check_models(cfg, stats, prior)
+    unet = _check_models(cfg, stats, prior)
     grid = _blind_grid(hidden)
     out = _start_run(cfg, "ose")   # every parameter checked: only now is anything written
     def observations():  # rank 0 makes the set and caches it in the run folder; the other ranks read it after the barrier
@@ -964,7 +964,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
         ests["oi"] = _with_currents(oi, stats, winds=winds); save_nc(ests["oi"], out/"oi.nc")
     if "unet" in cfg.baselines:
         from genda import regression
-        ests["unet"] = regression.predict(regression.load_regression(cfg.regression), obs, grid, stats, days)  # with uo, vo
+        ests["unet"] = regression.predict(unet, obs, grid, stats, days)  # with uo, vo
         save_nc(ests["unet"], out/"unet.nc")
     m = score_ose(ests, obs, dr)
     atomic_write(out/"metrics.csv", lambda tmp: m.to_csv(tmp, index=False))

@@ -43,6 +43,7 @@ def run(name, swot, a):
     kw = dict(start=a.start, days=a.days, members=a.members, steps=a.steps, swot=swot, baselines=("oi",), seed=a.seed,
               threads=a.threads)
     kw.update(CONFIGS[name])
+    if a.prior: kw["prior"] = a.prior
     out = Path(a.out) / f"{name}-{'swot' if swot else 'noswot'}-{a.days}d{a.members}m{kw['steps']}s-seed{a.seed}"
     t = time.time()
     try:
@@ -74,6 +75,8 @@ def main():
     p.add_argument("--members", type=int, default=8); p.add_argument("--steps", type=int, default=16)
     p.add_argument("--seed", type=int, default=0); p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", default="/tmp/genda-bench-guidance")
+    p.add_argument("--prior", default=None, help="another daily prior file (the run refuses one trained on other statistics; "
+                   "GENDA_CATALOG selects a catalog whose `season:` matches an older prior)")
     p.add_argument("--quick", action="store_true")
     a = p.parse_args()
     if a.quick: a.days, a.members, a.configs = 1, 4, "default,cg3-old"

@@ -20,14 +20,12 @@ def main():
     for swot in ("noswot", "swot"):
         runs = [glob.glob(f"{d}/{a.config}-{swot}-*")[0] for d in a.folders]
         ens = [xr.open_dataset(f"{f}/genda.nc") for f in runs]; tru = [xr.open_dataset(f"{f}/truth.nc") for f in runs]
-        M = ens[0].sizes["member"]
         print(f"{swot} ({len(runs)} pairs):")
         for v in OCEAN:
             per = [float(spread_skill(e[v], t[v])) for e, t in zip(ens, tru)]
-            var = np.mean([float(e[v].var("member", ddof=1).mean()) for e in ens])   # equal days and pixels per run
-            mse = np.mean([float(((e[v].mean("member") - t[v]) ** 2).mean()) for e, t in zip(ens, tru)])
-            print(f"  {v:<7} spread-skill pooled {np.sqrt(var / mse * (M + 1) / M):.2f} (pairs {min(per):.2f}-{max(per):.2f}), RMSE {np.sqrt(mse):.4g}")
-
+            e, t = xr.concat([e[v] for e in ens], "time"), xr.concat([t[v] for t in tru], "time")   # all days at once
+            rmse = float(np.sqrt(((e.mean("member") - t) ** 2).mean()))
+            print(f"  {v:<7} spread-skill pooled {float(spread_skill(e, t)):.2f} (pairs {min(per):.2f}-{max(per):.2f}), RMSE {rmse:.4g}")
 
 if __name__ == "__main__":
     main()
