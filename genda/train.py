@@ -60,14 +60,12 @@ TRAIN_CONFIGS = {
     # their power (see "The shipped demo priors" below)
     "demo": TrainConfig(net="demo", batch_size=16, lr=6e-4, warmup=50, steps=8000, ema_halflife=2000,
                         precision="bf16", val_every=50, ckpt_every=50, log_every=5, P_mean=-1.0, P_std=1.6),
-    # the same on 5 consecutive days (35 channels): the window prior of multi-day assimilation (~45 min on 2 threads)
-    "demo-window": TrainConfig(net="demo-window", window=5, batch_size=16, lr=6e-4, warmup=50, steps=8000,
-                               ema_halflife=2000, precision="bf16", val_every=50, ckpt_every=50, log_every=5,
-                               P_mean=-1.0, P_std=1.6),
     "reference": TrainConfig(net="reference", batch_size=64, lr=2e-4, warmup=1000, steps=200_000,
                              ema_halflife=500_000, ema_rampup=0.05, precision="bf16", val_every=1000, ckpt_every=5000,
                              log_every=100),
 }
+# the same recipe on 5 consecutive days (35 channels): the window prior of multi-day assimilation (~45 min on 2 threads)
+TRAIN_CONFIGS["demo-window"] = dataclasses.replace(TRAIN_CONFIGS["demo"], net="demo-window", window=5)
 
 def get_config(name: str = "demo",  # a TRAIN_CONFIGS name
                **overrides):  # field overrides (None values ignored)
