@@ -13,8 +13,8 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['edm_coefficients', 'EDMPrecond', 'sample_sigma', 'edm_weight', 'edm_loss', 'gaussian_kl', 'AnalyticGaussian',
            'edm_sigmas', 'loglinear_sigmas', 'VPCos', 'denoiser_to_eps', 'eps_to_denoised', 'eps_to_score',
-           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'heun_sample',
-           'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior', 'MLPDenoiser']
+           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'initial_state',
+           'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior', 'MLPDenoiser']
 
 # %% ../nbs/04_diffusion.ipynb #5252f3c9
 def _bcast(s, x):
@@ -293,10 +293,23 @@ def sample_levels(D,  # denoiser D(x, sigma) (a prior or a guided denoiser)
         if callback is not None: callback(i, z)
     return z
 
+# %% ../nbs/04_diffusion.ipynb #ac9dc858
+def initial_state(D,  # denoiser; if it carries a crop-mean model (`dc_mean`, `dc_cov`: `EDMPrecond.set_dc`) it sets the start's means
+                  noise,  # (B, C, H, W) unit noise
+                  sigma: float):  # starting noise level
+    "σ·noise, its spatial means drawn from their exact marginal N(μ, V + σ²/(HW) I) where D models the crop means."
+    z = sigma * noise
+    mu, V = getattr(D, "dc_mean", None), getattr(D, "dc_cov", None)
+    if V is None or noise.ndim != 4 or noise.shape[1] != len(mu): return z
+    HW = noise.shape[-2] * noise.shape[-1]
+    L = torch.linalg.cholesky(V + sigma ** 2 / HW * torch.eye(len(mu), dtype=V.dtype, device=V.device))
+    m = noise.to(V.dtype).mean((-2, -1)) * HW ** 0.5  # the noise's crop means, ~ N(0, I)
+    return z - z.mean((-2, -1), keepdim=True) + (mu + m @ L.T)[..., None, None].to(z.dtype)
+
 # %% ../nbs/04_diffusion.ipynb #10de8864
-def _init(shape, x, sigma0, generator, dtype, device):
+def _init(D, shape, x, sigma0, generator, dtype, device, alpha=1.0):  # x, or the start α·`initial_state` at σ0/α
     if x is not None: return x.to(dtype)
-    return sigma0 * torch.randn(shape, generator=generator, dtype=dtype, device=device)
+    return alpha * initial_state(D, torch.randn(shape, generator=generator, dtype=dtype, device=device), sigma0 / alpha)
 
 def _run(D, x, sig, predictor, progress):  # `sample_levels` on an EDM-style grid ending in 0, with a tqdm bar
     bar = tqdm(total=len(sig) - 1, disable=not progress, leave=False)
@@ -309,12 +322,12 @@ def heun_sample(D,  # denoiser D(x, sigma)
                 steps: int = 32,  # Heun steps (2 network evaluations each except the last)
                 sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0,  # EDM grid
                 sigmas=None,  # explicit descending σ grid ending in 0 (overrides the EDM grid)
-                x=None,  # initial state at σ_max (default: σ_max × N(0, I))
+                x=None,  # initial state at σ_max (default: `initial_state`, σ_max × N(0, I) with exact crop means)
                 generator=None, dtype=torch.float32, device="cpu",
                 progress: bool = False):  # show a tqdm bar
     "Deterministic EDM Heun (2nd-order) sampler of the probability-flow ODE (Karras et al. 2022, Alg. 1)."
     sig = edm_sigmas(steps, sigma_min, sigma_max, rho) if sigmas is None else torch.as_tensor(sigmas, dtype=torch.float64)
-    return _run(D, _init(shape, x, float(sig[0]), generator, dtype, device), sig, "heun", progress)
+    return _run(D, _init(D, shape, x, float(sig[0]), generator, dtype, device), sig, "heun", progress)
 
 @torch.no_grad()
 def multistep_sample(D,  # denoiser D(x, sigma)
@@ -325,7 +338,7 @@ def multistep_sample(D,  # denoiser D(x, sigma)
                      x=None, generator=None, dtype=torch.float32, device="cpu", progress: bool = False):
     "Second-order multistep sampler (DPM-Solver++(2M), data prediction), one network evaluation per step."
     sig = loglinear_sigmas(steps, sigma_min, sigma_max) if sigmas is None else torch.as_tensor(sigmas, dtype=torch.float64)
-    return _run(D, _init(shape, x, float(sig[0]), generator, dtype, device), sig, "multistep", progress)
+    return _run(D, _init(D, shape, x, float(sig[0]), generator, dtype, device), sig, "multistep", progress)
 
 @torch.no_grad()
 def ddim_sample(D,  # denoiser D(x, sigma) (EDM convention)
@@ -336,7 +349,7 @@ def ddim_sample(D,  # denoiser D(x, sigma) (EDM convention)
     "Deterministic DDIM on a VP schedule (SDA's predictor x ← r x + (σ_s − r σ_t) ε̂, r = α_s/α_t); returns x̂ at t=0."
     sch = schedule or VPCos()
     ts = sch.times(steps)
-    x = _init(shape, x, float(sch.sigma(ts[0])), generator, dtype, device)
+    x = _init(D, shape, x, float(sch.sigma(ts[0])), generator, dtype, device, alpha=float(sch.alpha(ts[0])))
     for i in tqdm(range(steps), disable=not progress, leave=False):
         at, st, as_, ss = (float(v) for v in (sch.alpha(ts[i]), sch.sigma(ts[i]), sch.alpha(ts[i + 1]), sch.sigma(ts[i + 1])))
         eps, _ = denoiser_to_eps(D, x, at, st)

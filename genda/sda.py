@@ -8,7 +8,7 @@ import math, time
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels
+from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, initial_state
 
 # %% auto #0
 __all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov',
@@ -339,7 +339,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
             n0 = (torch.as_tensor(noise[c0:c0 + n], dtype=dtype, device=device) if noise is not None
                   else _randn(gens, shape, dtype, device))
             Dg = guided(D, A, y[c0:c0 + n] if y.ndim == 2 else y, std, method, amp=amp, **opts)  # one per chunk: warm starts follow its members
-            z = sample_levels(Dg, levels[0] * n0, levels, predictor, corrections, tau,
+            z = sample_levels(Dg, initial_state(D, n0, levels[0]), levels, predictor, corrections, tau,
                               randn=lambda sh: _randn(gens, sh[1:], dtype, device), callback=lambda i, z: pbar.update(1))
             outs.append(z.detach()); nfe += Dg.nfe; nvjp += Dg.vjp
     pbar.close()

@@ -11,11 +11,14 @@ previous daily prior (2026-12-02), 64 samples / 128 crops over 4 seeds: zos larg
 test uses the larger sample. The daily prior was retrained on 2026-12-02 after SST and SSS got a seasonal mean smoothed over 250 km
 (`genda.data.preprocess(season="smooth")`), then again with wider training noise (ln σ ~ N(-1.0, 1.6²) instead of EDM's
 N(-1.2, 1.2²), 8000 steps): the earlier recipe left SSH's and the meridional ageostrophic current's largest scales at
-0.58 / 0.64 of the data's power (0.637, 0.665, 0.582, 0.646 for SSH in four trainings), now 0.72 / 0.80. It meets every
-target but the one in DAILY_MISSES (seed 0 of the larger sample): the meridional wind's std ratio, 0.788 against 0.8
-(the test half-year's vas crops have 1/0.93 of the training crops' std, and the prior follows the training crops' crop
-means through its exact crop-mean path). The misses are checked against looser bounds so that they cannot get worse unnoticed, and the
-test fails if one clearly passes (by 2 %; then remove it from the list).
+0.58 / 0.64 of the data's power (0.637, 0.665, 0.582, 0.646 for SSH in four trainings), now 0.72 / 0.80. Its one miss,
+the meridional wind's std ratio (0.788 at seed 0), was partly the samplers' start: σ_max x N(0, I) leaves out the crop
+means' own variance, 10 % of their noisy variance at σ_max = 80 on a 32² crop for the winds, and the ODE passes that
+shortfall on (vas crop-mean std 0.74 expected against the training crops' 0.77). Drawn from their exact marginal
+(`genda.diffusion.initial_state`, 2026-12-02) the ratio is 0.810 at seed 0 and 0.880-0.887 at seeds 1-3 (seed 0 is a
+low draw); every target is met. The rest of the gap is the split (the test half-year's vas crops have 1/0.93 of the
+training crops' std) and the network's within-crop vas variance (0.88 of the training crops'). DAILY_MISSES lists targets known to be missed (none now): they are checked against looser bounds so
+that they cannot get worse unnoticed, and the test fails if one clearly passes (by 2 %; then remove it from the list).
 The window prior (5 days, 35 channels, 8000 steps with the same training noise) is far from its targets at small scales
 (zos 31x the data's power in the smallest third); its test checks what it does reproduce.
 """
@@ -24,7 +27,7 @@ from genda.report import report_prior, quality_targets, QUALITY_TARGETS
 
 OCEAN = ["zos", "thetao", "so", "u_ageo_eddy", "v_ageo_eddy"]
 # (channel, target) -> the looser bound its value must stay within
-DAILY_MISSES = {("vas", "std ratio"): (0.7, 1.25)}   # measured 0.788
+DAILY_MISSES = {}   # was {("vas", "std ratio"): (0.7, 1.25)}, 0.788 before the exact crop-mean start
 
 
 def _report(name, n=64, crops=128):

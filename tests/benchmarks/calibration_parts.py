@@ -1,0 +1,64 @@
+"""Where an ensemble's under-dispersion sits: pooled spread-skill of the currents' parts, without a border of the tile,
+and per wavenumber band, over bench_guidance runs of several day pairs.
+
+    python tests/benchmarks/calibration_parts.py /tmp/pw-0 /tmp/pw-1 ... [--config default]
+
+Each folder is a bench_guidance --out folder (runs `<config>-noswot-*`, `<config>-swot-*`: genda.nc, truth.nc). The
+currents' parts are rebuilt from the channels with the demo world's statistics (`genda.data.geostrophic`, the Ekman
+model): the truth's own vo is not exactly its rebuilt current on a tile (the smoothed geostrophic current at the tile's
+edges depends on SSH beyond it), which the script also prints. Used on 2026-12-02 (bench_guidance_initstate_cpu_2026-12-02.txt).
+"""
+import argparse, glob
+import numpy as np, xarray as xr
+from genda.metrics import spread_skill
+from genda import data as gd
+
+OCEAN = ["zos", "thetao", "so", "uo", "vo"]
+
+
+def _bands(e, t):  # spread-skill per band (dc, thirds of the resolved wavenumbers) and each band's share of the error
+    S, E = {}, {}
+    for x, y in zip(e, t):
+        a, b = x.values, y.values  # (M, T, H, W), (T, H, W)
+        ok = np.isfinite(a).all((0, 1)) & np.isfinite(b).all(0)
+        a, b = np.where(ok, a, 0), np.where(ok, b, 0)  # land as 0
+        M, N = a.shape[0], a.shape[-1]
+        k = np.fft.fftfreq(N) * N; kk = np.hypot(k[:, None], k[None]); third = N // 2 / 3
+        Fs, Fe = np.fft.fft2(a - a.mean(0)), np.fft.fft2(a.mean(0) - b)
+        for name, m in {"dc": kk < .5, "large": (kk >= .5) & (kk < third + .5), "mid": (kk >= third + .5) & (kk < 2 * third + .5),
+                        "small": kk >= 2 * third + .5}.items():
+            S[name] = S.get(name, 0) + (np.abs(Fs[..., m]) ** 2).sum() / (M - 1); E[name] = E.get(name, 0) + (np.abs(Fe[..., m]) ** 2).sum()
+    M = e[0].sizes["member"]
+    return {b: (np.sqrt(S[b] / E[b] * (M + 1) / M), E[b] / sum(E.values())) for b in S}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("folders", nargs="+"); p.add_argument("--config", default="default"); p.add_argument("--source", default="demo")
+    a = p.parse_args()
+    _, stats = gd.prepared(a.source)
+    sig = float(stats.geo_sigma_px)
+    for swot in ("noswot", "swot"):
+        runs = [glob.glob(f"{d}/{a.config}-{swot}-*")[0] for d in a.folders]
+        E = [xr.open_dataset(f"{f}/genda.nc") for f in runs]; T = [xr.open_dataset(f"{f}/truth.nc") for f in runs]
+        cat = lambda ds, fn: xr.concat([fn(d) for d in ds], "time")
+        print(f"{swot} ({len(runs)} pairs):")
+        parts = {"v_ageo_eddy": lambda d: d.v_ageo_eddy, "u_ageo_eddy": lambda d: d.u_ageo_eddy,
+                 "vg": lambda d: gd.geostrophic(d.zos, sig)[1], "ug": lambda d: gd.geostrophic(d.zos, sig)[0],
+                 "v_ekman": lambda d: gd.ekman_apply(stats.ekman, *gd.wind_stress(d.uas, d.vas))[1],
+                 "u_ekman": lambda d: gd.ekman_apply(stats.ekman, *gd.wind_stress(d.uas, d.vas))[0]}
+        print("  parts:", ", ".join(f"{k} {float(spread_skill(cat(E, f), cat(T, f))):.2f}" for k, f in parts.items()))
+        rebuilt = cat(T, lambda d: gd.total_current(d, stats)[1]); vo = cat(T, lambda d: d.vo)
+        col = np.sqrt(((vo - rebuilt) ** 2).mean([d for d in vo.dims if d != "longitude"])).values
+        print(f"  truth's vo - its rebuilt current: {float(np.sqrt(((vo - rebuilt) ** 2).mean())):.4f} m/s RMS; by column: "
+              f"edges {col[0]:.3f} {col[1]:.3f} .. {col[-2]:.3f} {col[-1]:.3f}, interior {float(np.sqrt((col[3:-3] ** 2).mean())):.3f}")
+        for b in (1, 2, 3):
+            sl = dict(latitude=slice(b, -b), longitude=slice(b, -b))
+            print(f"  without a {b}-pixel border:", ", ".join(f"{v} {float(spread_skill(cat(E, lambda d: d[v].isel(sl)), cat(T, lambda d: d[v].isel(sl)))):.2f}" for v in OCEAN))
+        for v in ["zos", "thetao", "v_ageo_eddy"]:
+            r = _bands([d[v] for d in E], [d[v] for d in T])
+            print(f"  {v} by band (spread-skill, share of the error):", ", ".join(f"{b} {s:.2f} ({w:.2f})" for b, (s, w) in r.items()))
+
+
+if __name__ == "__main__":
+    main()
