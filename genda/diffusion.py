@@ -13,8 +13,9 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['edm_coefficients', 'EDMPrecond', 'sample_sigma', 'edm_weight', 'edm_loss', 'gaussian_kl', 'AnalyticGaussian',
            'edm_sigmas', 'loglinear_sigmas', 'VPCos', 'denoiser_to_eps', 'eps_to_denoised', 'eps_to_score',
-           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'initial_state',
-           'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior', 'MLPDenoiser']
+           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'crop_mean_model',
+           'initial_state', 'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior',
+           'MLPDenoiser']
 
 # %% ../nbs/04_diffusion.ipynb #5252f3c9
 def _bcast(s, x):
@@ -294,17 +295,27 @@ def sample_levels(D,  # denoiser D(x, sigma) (a prior or a guided denoiser)
     return z
 
 # %% ../nbs/04_diffusion.ipynb #ac9dc858
-def initial_state(D,  # denoiser; if it carries a crop-mean model (`dc_mean`, `dc_cov`: `EDMPrecond.set_dc`) it sets the start's means
-                  noise,  # (B, C, H, W) unit noise
+def crop_mean_model(D,  # denoiser
+                    n: int):  # number of crop means in its state (channels, or days × channels)
+    "(μ, V) of a state's n crop means: `D.crop_mean_model(n)` where D defines it (a trajectory prior), else D's `dc_mean`, `dc_cov` when they have n entries; None otherwise."
+    f = getattr(D, "crop_mean_model", None)
+    if callable(f): return f(n)
+    mu, V = getattr(D, "dc_mean", None), getattr(D, "dc_cov", None)
+    return (mu, V) if V is not None and len(mu) == n else None
+
+def initial_state(D,  # denoiser; where it models the crop means (`crop_mean_model`: `EDMPrecond.set_dc`, a trajectory prior) they set the start's means
+                  noise,  # (B, ..., H, W) unit noise (channels, or days × channels, before H, W)
                   sigma: float):  # starting noise level
     "σ·noise, its spatial means drawn from their exact marginal N(μ, V + σ²/(HW) I) where D models the crop means."
     z = sigma * noise
-    mu, V = getattr(D, "dc_mean", None), getattr(D, "dc_cov", None)
-    if V is None or noise.ndim != 4 or noise.shape[1] != len(mu): return z
+    m = crop_mean_model(D, math.prod(noise.shape[1:-2]))
+    if m is None: return z
+    mu, V = m
     HW = noise.shape[-2] * noise.shape[-1]
     L = torch.linalg.cholesky(V + sigma ** 2 / HW * torch.eye(len(mu), dtype=V.dtype, device=V.device))
-    m = noise.to(V.dtype).mean((-2, -1)) * HW ** 0.5  # the noise's crop means, ~ N(0, I)
-    return z - z.mean((-2, -1), keepdim=True) + (mu + m @ L.T)[..., None, None].to(z.dtype)
+    m = noise.to(V.dtype).mean((-2, -1)).flatten(1) * HW ** 0.5  # the noise's crop means, ~ N(0, I)
+    dc = (mu + m @ L.T).reshape(noise.shape[:-2])[..., None, None].to(z.dtype)
+    return z - z.mean((-2, -1), keepdim=True) + dc
 
 # %% ../nbs/04_diffusion.ipynb #10de8864
 def _init(D, shape, x, sigma0, generator, dtype, device, alpha=1.0):  # x, or the start α·`initial_state` at σ0/α

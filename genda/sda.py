@@ -380,6 +380,30 @@ class WindowPrior(torch.nn.Module):
         i = torch.arange(L); j = (i - k // 2).clamp(0, L - k)
         return j, i - j
 
+    def crop_mean_model(self, n: int):  # L·C crop means of a trajectory of L days
+        """(μ, V) of a trajectory's crop means, days × channels, from the window prior's k-day model (`dc_mean`, `dc_cov`):
+        its lag covariances averaged over the window (stationary), extended past lag k − 1 by the autoregression of order
+        k − 1 they imply (Yule-Walker; the maximum-entropy extension); None without a model. `genda.diffusion.initial_state`."""
+        mu, V = getattr(self.D, "dc_mean", None), getattr(self.D, "dc_cov", None)
+        C, k = self.channels, self.window
+        if V is None or not C or n % C or len(mu) != k * C: return None
+        L, p = n // C, k - 1
+        blk = lambda s, t: V[s * C:(s + 1) * C, t * C:(t + 1) * C]
+        A = [sum(blk(s + h, s) for s in range(k - h)) / (k - h) for h in range(k)]  # A(h) = Cov(m_{t+h}, m_t)
+        A[0] = (A[0] + A[0].T) / 2
+        if L > k and p > 0:  # A(h) = Σ_j Φ_j A(h − j): Φ from h = 1..p, then the recursion
+            at = lambda h: A[h] if h >= 0 else A[-h].T
+            T = torch.cat([torch.cat([at(h - j) for h in range(1, p + 1)], 1) for j in range(1, p + 1)], 0)
+            Phi = torch.linalg.solve(T.T, torch.cat(A[1:p + 1], 1).T).T  # [Φ_1 .. Φ_p]
+            for h in range(k, L): A.append(sum(Phi[:, (j - 1) * C:j * C] @ A[h - j] for j in range(1, p + 1)))
+        A += [torch.zeros_like(A[0])] * max(0, L - len(A))  # k = 1: days independent
+        W = torch.cat([torch.cat([A[s - t] if s >= t else A[t - s].T for t in range(L)], 1) for s in range(L)], 0)
+        W = (W + W.T) / 2
+        e, U = torch.linalg.eigh(W)  # positive definite up to rounding: clip what is not
+        W = (U * e.clamp(min=1e-10 * float(e.max()))) @ U.T
+        m = sum(mu[s * C:(s + 1) * C] for s in range(k)) / k
+        return m.repeat(L), W
+
     def _run(self, D, x, sigma, per):  # D on x (B·per, ...) with σ repeated per sample, in batches of `batch`
         s = torch.as_tensor(sigma, device=x.device)
         s = s.expand(len(x) // per) if s.ndim == 0 else s.reshape(-1)

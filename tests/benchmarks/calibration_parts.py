@@ -6,12 +6,17 @@ and per wavenumber band, over bench_guidance runs of several day pairs.
 Each folder is a bench_guidance --out folder (runs `<config>-noswot-*`, `<config>-swot-*`: genda.nc, truth.nc). The
 currents' parts are rebuilt from the channels with the demo world's statistics (`genda.data.geostrophic`, the Ekman
 model): the truth's own vo is not exactly its rebuilt current on a tile (the smoothed geostrophic current at the tile's
-edges depends on SSH beyond it), which the script also prints. Used on 2026-12-02 (bench_guidance_initstate_cpu_2026-12-02.txt).
+edges depends on SSH beyond it), which the script also prints. Per observation type it checks the error model against
+the truth, rms((y − A x_true)/σ) (1 when the stated errors are right), and the analysis in observation space
+(Desroziers et al. 2005): for an optimal analysis rms((y − A x̄)/σ)² = 1 − (A P_a Aᵀ)/σ², so the implied analysis
+error (the last column) should match the ensemble's spread there. Used on 2026-12-02 (bench_guidance_initstate_cpu_2026-12-02.txt).
 """
 import argparse, glob
 import numpy as np, xarray as xr
 from genda.metrics import spread_skill
+import torch
 from genda import data as gd
+from genda.observe import load_obs, build_operator
 
 OCEAN = ["zos", "thetao", "so", "uo", "vo"]
 
@@ -30,6 +35,24 @@ def _bands(e, t):  # spread-skill per band (dc, thirds of the resolved wavenumbe
             S[name] = S.get(name, 0) + (np.abs(Fs[..., m]) ** 2).sum() / (M - 1); E[name] = E.get(name, 0) + (np.abs(Fe[..., m]) ** 2).sum()
     M = e[0].sizes["member"]
     return {b: (np.sqrt(S[b] / E[b] * (M + 1) / M), E[b] / sum(E.values())) for b in S}
+
+
+def _obs_space(runs, stats):  # per observation type: truth residual, analysis residual, implied analysis error, spread (units of σ)
+    acc = {}
+    for run in runs:
+        obs = load_obs(f"{run}/obs"); tr = xr.open_dataset(f"{run}/truth.nc"); ens = xr.open_dataset(f"{run}/genda.nc")
+        for day in tr.time.values:
+            op = build_operator(obs, day, tr, stats)
+            xt = gd.to_tensor(gd.normalise(tr.sel(time=day)[gd.CHANNELS], stats))[None]
+            xe = gd.to_tensor(gd.normalise(ens.sel(time=day)[gd.CHANNELS], stats))
+            with torch.no_grad():
+                He = op(xe)
+                parts = [op.split((op.y - op(xt)[0]) / op.std), op.split((op.y - He.mean(0)) / op.std), op.split(He.std(0) / op.std)]
+            for k in parts[0]:
+                for j, d in enumerate(parts): acc.setdefault(k, [[], [], []])[j].append(d[k].numpy())
+    for k, (r, ra, sp) in acc.items():
+        r, ra, sp = (np.sqrt((np.concatenate(a) ** 2).mean()) for a in (r, ra, sp))
+        print(f"  {k:<10} truth {r:.2f}, analysis {ra:.2f}, implied analysis error {np.sqrt(max(1 - ra ** 2, 0)):.2f}, spread {sp:.2f}")
 
 
 def main():
@@ -58,6 +81,8 @@ def main():
         for v in ["zos", "thetao", "v_ageo_eddy"]:
             r = _bands([d[v] for d in E], [d[v] for d in T])
             print(f"  {v} by band (spread-skill, share of the error):", ", ".join(f"{b} {s:.2f} ({w:.2f})" for b, (s, w) in r.items()))
+        print("  observations, rms of residuals in units of their stated error:")
+        _obs_space(runs, stats)
 
 
 if __name__ == "__main__":
