@@ -308,13 +308,13 @@ def initial_state(D,  # denoiser; where it models the crop means (`crop_mean_mod
                   sigma: float):  # starting noise level
     "σ·noise, its spatial means drawn from their exact marginal N(μ, V + σ²/(HW) I) where D models the crop means."
     z = sigma * noise
-    m = crop_mean_model(D, math.prod(noise.shape[1:-2]))
-    if m is None: return z
-    mu, V = m
+    model = crop_mean_model(D, math.prod(noise.shape[1:-2])) if noise.ndim >= 4 else None  # fields, not flat vectors
+    if model is None: return z
+    mu, V = model
     HW = noise.shape[-2] * noise.shape[-1]
     L = torch.linalg.cholesky(V + sigma ** 2 / HW * torch.eye(len(mu), dtype=V.dtype, device=V.device))
-    m = noise.to(V.dtype).mean((-2, -1)).flatten(1) * HW ** 0.5  # the noise's crop means, ~ N(0, I)
-    dc = (mu + m @ L.T).reshape(noise.shape[:-2])[..., None, None].to(z.dtype)
+    e = noise.to(V).mean((-2, -1)).flatten(1) * HW ** 0.5  # the noise's crop means, ~ N(0, I)
+    dc = (mu + e @ L.T).reshape(noise.shape[:-2])[..., None, None].to(z)
     return z - z.mean((-2, -1), keepdim=True) + dc
 
 # %% ../nbs/04_diffusion.ipynb #10de8864
