@@ -13,9 +13,8 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['edm_coefficients', 'EDMPrecond', 'sample_sigma', 'edm_weight', 'edm_loss', 'gaussian_kl', 'AnalyticGaussian',
            'edm_sigmas', 'loglinear_sigmas', 'VPCos', 'denoiser_to_eps', 'eps_to_denoised', 'eps_to_score',
-           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'crop_mean_model',
-           'initial_state', 'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior',
-           'MLPDenoiser']
+           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'initial_state',
+           'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior', 'MLPDenoiser']
 
 # %% ../nbs/04_diffusion.ipynb #5252f3c9
 def _bcast(s, x):
@@ -64,6 +63,11 @@ class EDMPrecond(nn.Module):
             s2 = sigma.to(V.dtype).reshape(-1, 1, 1) ** 2 / (x.shape[-2] * x.shape[-1])
             K = torch.linalg.solve(V + s2 * torch.eye(len(mu), dtype=V.dtype, device=V.device), V)  # (V + s²I)⁻¹V = V(V + s²I)⁻¹ᵀ
             return mu + torch.einsum("bji,bj->bi", K, x.to(V.dtype).mean((-2, -1)) - mu)
+
+    def crop_mean_model(self,
+                        n: int):  # number of crop means in a state (its channels)
+        "(μ, V) of the crop means (`set_dc`) for a state of n channels; None without them (`initial_state`)."
+        return (self.dc_mean, self.dc_cov) if self.dc_cov is not None and len(self.dc_mean) == n else None
 
     def forward(self,
                 x,  # (B, C, H, W) noisy state
@@ -295,20 +299,13 @@ def sample_levels(D,  # denoiser D(x, sigma) (a prior or a guided denoiser)
     return z
 
 # %% ../nbs/04_diffusion.ipynb #ac9dc858
-def crop_mean_model(D,  # denoiser
-                    n: int):  # number of crop means in its state (channels, or days × channels)
-    "(μ, V) of a state's n crop means: `D.crop_mean_model(n)` where D defines it (a trajectory prior), else D's `dc_mean`, `dc_cov` when they have n entries; None otherwise."
-    f = getattr(D, "crop_mean_model", None)
-    if callable(f): return f(n)
-    mu, V = getattr(D, "dc_mean", None), getattr(D, "dc_cov", None)
-    return (mu, V) if V is not None and len(mu) == n else None
-
-def initial_state(D,  # denoiser; where it models the crop means (`crop_mean_model`: `EDMPrecond.set_dc`, a trajectory prior) they set the start's means
+def initial_state(D,  # denoiser; where it models its crop means (a `crop_mean_model(n)` method: `EDMPrecond`, `genda.sda.WindowPrior`) they set the start's means
                   noise,  # (B, ..., H, W) unit noise (channels, or days × channels, before H, W)
                   sigma: float):  # starting noise level
     "σ·noise, its spatial means drawn from their exact marginal N(μ, V + σ²/(HW) I) where D models the crop means."
     z = sigma * noise
-    model = crop_mean_model(D, math.prod(noise.shape[1:-2])) if noise.ndim >= 4 else None  # fields, not flat vectors
+    f = getattr(D, "crop_mean_model", None)
+    model = f(math.prod(noise.shape[1:-2])) if callable(f) and noise.ndim >= 4 else None  # fields, not flat vectors
     if model is None: return z
     mu, V = model
     HW = noise.shape[-2] * noise.shape[-1]

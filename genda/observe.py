@@ -22,7 +22,7 @@ __all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS
            'correlated_noise', 'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3',
            'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother',
            'SmoothSample', 'GridErrorCov', 'LowRankErrorCov', 'Operator', 'super_observations', 'block_observations',
-           'build_operator', 'TrajectoryOperator', 'build_trajectory_operator', 'Stacked', 'StateObs',
+           'build_operator', 'footprint', 'TrajectoryOperator', 'build_trajectory_operator', 'Stacked', 'StateObs',
            'build_state_obs', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst', 'read_l4_sss',
            'read_drifters', 'read_obs', 'fixture_product', 'read_winds', 'is_observation_source', 'obs_files',
            'open_observations', 'fetch_observations', 'fetch_product', 'main']
@@ -890,6 +890,19 @@ def build_operator(obs:dict, # observation set (physical units)
         ys.append((v - ref)/scale); ss.append(s/scale)
     y = np.concatenate(ys) if ys else np.zeros(0); s = np.concatenate(ss) if ss else np.zeros(0)
     return Operator(parts, y, s, covs)
+
+# %% ../nbs/02_observe.ipynb #a706711a
+def footprint(ds:xr.Dataset, # an observation Dataset (point or grid layout)
+              day, # date-like
+              grid_ds:xr.Dataset, # defines the grid (latitude, longitude)
+             )->xr.DataArray:
+    "Pixels of the grid nearest to a point of `ds` observed on `day` (points off the grid ignored): bool (latitude, longitude), e.g. a swath's."
+    lat, lon = grid_ds.latitude.values, grid_ds.longitude.values
+    la, lo = _day_points(ds, day)[:2]
+    ok = (la >= lat.min()) & (la <= lat.max()) & (lo >= lon.min()) & (lo <= lon.max())
+    m = np.zeros((len(lat), len(lon)), bool)
+    m[np.abs(la[ok, None] - lat).argmin(1), np.abs(lo[ok, None] - lon).argmin(1)] = True
+    return xr.DataArray(m, dims=("latitude", "longitude"), coords=dict(latitude=lat, longitude=lon), name="footprint")
 
 # %% ../nbs/02_observe.ipynb #0d9f673b
 class _Blocks(nn.Module):

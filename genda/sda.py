@@ -381,12 +381,14 @@ class WindowPrior(torch.nn.Module):
         return j, i - j
 
     def crop_mean_model(self, n: int):  # L·C crop means of a trajectory of L days
-        """(μ, V) of a trajectory's crop means, days × channels, from the window prior's k-day model (`dc_mean`, `dc_cov`):
+        """(μ, V) of a trajectory's crop means, days × channels, from the window prior's k-day model (its `crop_mean_model`):
         its lag covariances averaged over the window (stationary), extended past lag k − 1 by the autoregression of order
         k − 1 they imply (Yule-Walker; the maximum-entropy extension); None without a model. `genda.diffusion.initial_state`."""
-        mu, V = getattr(self.D, "dc_mean", None), getattr(self.D, "dc_cov", None)
         C, k = self.channels, self.window
-        if V is None or not C or n % C or len(mu) != k * C: return None
+        f = getattr(self.D, "crop_mean_model", None)
+        model = f(k * C) if callable(f) and C and n % C == 0 else None
+        if model is None: return None
+        mu, V = model
         L, p = n // C, k - 1
         blk = lambda s, t: V[s * C:(s + 1) * C, t * C:(t + 1) * C]
         A = [sum(blk(s + h, s) for s in range(k - h)) / (k - h) for h in range(k)]  # A(h) = Cov(m_{t+h}, m_t)

@@ -11,7 +11,7 @@ outside the swath, so no single-day analysis gets much below the ratio GenDA get
 """
 import argparse, glob, numpy as np, xarray as xr, torch
 from genda import data as gd
-from genda.observe import load_obs, build_operator
+from genda.observe import load_obs, build_operator, footprint
 from genda.report import heldout_crops
 
 
@@ -43,10 +43,7 @@ def main():
                 z = xa[:1024].reshape(32, 32).numpy() * s + np.asarray(m)
                 out[tag] = z
             t = tr.zos.sel(time=day).values
-            sw = obs["ssh_swot"]; tt = sw.time.values.astype("datetime64[D]") == np.datetime64(day, "D")
-            la, lo = sw.latitude.values[tt], sw.longitude.values[tt]; lat, lon = tr.latitude.values, tr.longitude.values
-            ok = (la >= lat[0]) & (la <= lat[-1]) & (lo >= lon[0]) & (lo <= lon[-1])
-            Msk = np.zeros((32, 32), bool); Msk[np.abs(la[ok, None] - lat).argmin(1), np.abs(lo[ok, None] - lon).argmin(1)] = True
+            Msk = footprint(obs["ssh_swot"], day, tr).values
             r = lambda e, mk: float(np.sqrt(np.nanmean((e - t)[mk] ** 2)))
             g = {k: v.sel(time=day).values for k, v in ens.items()}
             print(f"{str(day)[:10]} cover {Msk.mean():.2f} | Gaussian: all {r(out['noswot'], Msk | ~Msk):.4f}->{r(out['swot'], Msk | ~Msk):.4f} "

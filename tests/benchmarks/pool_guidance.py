@@ -10,7 +10,7 @@ SWOT inside the swath (pixels holding a SWOT point) and outside it: how much of 
 import argparse, glob
 import numpy as np, xarray as xr
 from genda.metrics import spread_skill
-from genda.observe import load_obs
+from genda.observe import load_obs, footprint
 
 OCEAN = ["zos", "thetao", "so", "uo", "vo"]
 
@@ -34,13 +34,8 @@ def main():
         obs, tr = load_obs(f"{rs}/obs"), xr.open_dataset(f"{rs}/truth.nc")
         es, en = (xr.open_dataset(f"{r}/genda.nc").zos.mean("member") for r in (rs, rn))
         if "ssh_swot" not in obs: print(f"  {d}: no SWOT pass"); continue
-        sw, lat, lon = obs["ssh_swot"], tr.latitude.values, tr.longitude.values
         for day in tr.time.values:
-            t = sw.time.values.astype("datetime64[D]") == np.datetime64(day, "D")
-            la, lo = sw.latitude.values[t], sw.longitude.values[t]
-            ok = (la >= lat[0]) & (la <= lat[-1]) & (lo >= lon[0]) & (lo <= lon[-1])
-            M = np.zeros((len(lat), len(lon)), bool)
-            M[np.abs(la[ok, None] - lat).argmin(1), np.abs(lo[ok, None] - lon).argmin(1)] = True
+            M = footprint(obs["ssh_swot"], day, tr).values
             if not M.any(): continue
             e_s, e_n = ((e.sel(time=day) - tr.zos.sel(time=day)).values for e in (es, en))
             r = lambda e, m: np.sqrt(np.nanmean(e[m] ** 2))

@@ -10,7 +10,7 @@ a trajectory also from its neighbours' passes, OI from every pass within its ±5
 """
 import argparse
 import numpy as np, xarray as xr
-from genda.observe import load_obs
+from genda.observe import load_obs, footprint
 
 
 def main():
@@ -19,15 +19,7 @@ def main():
     a = p.parse_args()
     tr = xr.open_dataset(f"{a.swot}/daily/truth.nc")
     sw = load_obs(f"{a.swot}/daily/obs")["ssh_swot"]
-    lat, lon = tr.latitude.values, tr.longitude.values
-
-    def cover(day):  # share of the tile's pixels holding a SWOT point that day
-        t = sw.time.values.astype("datetime64[D]") == np.datetime64(day, "D")
-        la, lo = sw.latitude.values[t], sw.longitude.values[t]
-        ok = (la >= lat[0]) & (la <= lat[-1]) & (lo >= lon[0]) & (lo <= lon[-1])
-        M = np.zeros((len(lat), len(lon)), bool)
-        M[np.abs(la[ok, None] - lat).argmin(1), np.abs(lo[ok, None] - lon).argmin(1)] = True
-        return M.mean()
+    cover = lambda day: float(footprint(sw, day, tr).mean())  # share of the tile's pixels holding a SWOT point that day
 
     cols = {}
     for name, f in [("daily", "daily/genda.nc"), ("window", "window/genda.nc"), ("oi", "daily/oi.nc")]:
