@@ -13,7 +13,8 @@ from tqdm.auto import tqdm
 from .observe import bilinear_weights, ocean_mask
 
 # %% auto #0
-__all__ = ['SSH_OI', 'SST_OI', 'gauss_cov', 'oi_factor', 'oi_predict', 'oi_solve', 'superobs', 'oi_map', 'oi_baseline']
+__all__ = ['SSH_OI', 'SST_OI', 'gauss_cov', 'oi_factor', 'oi_predict', 'oi_solve', 'superobs', 'oi_map', 'oi_baseline',
+           'gaussian_update', 'crop_prior', 'operator_matrix', 'gaussian_baseline']
 
 # %% ../nbs/07_baselines.ipynb #771b8609
 def gauss_cov(a:torch.Tensor, # (n, 3) points: time (days), latitude, longitude (deg)
@@ -225,3 +226,93 @@ def oi_baseline(obs:dict, # observation set (contract item 3)
         out[var] = m["value"].assign_attrs(units=grid[var].attrs.get("units", "") if var in grid else "")
         out[f"{var}_err_var"] = m["err_var"]
     return xr.Dataset(out, attrs={"method": "oi"})
+
+# %% ../nbs/07_baselines.ipynb #8752f27e
+def gaussian_update(mu:torch.Tensor, # (n,) prior mean
+                    B:torch.Tensor, # (n, n) prior covariance
+                    A:torch.Tensor, # (M, n) observation matrix
+                    y:torch.Tensor, # (M,) observations
+                    R:torch.Tensor, # (M, M) observation error covariance
+                   ) -> tuple:
+    "Posterior mean (n,) and variance (n,) of x ~ N(μ, B) given y = Ax + N(0, R), in float64 (the observation-space form)."
+    mu, B, A, y, R = (t.double() for t in (mu, B, A, y, R))
+    if len(y) == 0: return mu.clone(), B.diagonal().clone()
+    BA = B @ A.T
+    L = torch.linalg.cholesky(A @ BA + (R + R.T) / 2)
+    Z = torch.linalg.solve_triangular(L, BA.T, upper=False)      # L⁻¹AB: S⁻¹ = L⁻ᵀL⁻¹
+    w = torch.linalg.solve_triangular(L, (y - A @ mu)[:, None], upper=False)
+    return mu + (Z.T @ w)[:, 0], (B.diagonal() - (Z ** 2).sum(0)).clamp(min=0)
+
+# %% ../nbs/07_baselines.ipynb #544e154f
+def crop_prior(source:str="demo", # catalog source (its prepared, normalised data)
+               size:int=32, # crop size (the tile's)
+               n:int=20000, # random crops
+               split:str="train", # catalog split
+               seed:int=5, # crop positions
+               batch:int=2000, # crops per accumulation
+               ridge:float=1e-4, # added to the diagonal, times its mean (a full-rank B for n ≲ state size)
+              ) -> tuple:
+    "Mean (C·size²,) and covariance of the normalised state over `n` random land-free crops of a split (float64): the prior of `gaussian_baseline`."
+    from genda.report import heldout_crops
+    s1 = s2 = 0
+    for i in range(0, n, batch):
+        x = heldout_crops(size, min(batch, n - i), source, split, seed=seed + i).double().flatten(1)
+        s1 = s1 + x.sum(0); s2 = s2 + x.T @ x
+    mu = s1 / n; B = (s2 / n - torch.outer(mu, mu)) * n / (n - 1)
+    return mu, B + ridge * B.diagonal().mean() * torch.eye(len(B), dtype=B.dtype)
+
+# %% ../nbs/07_baselines.ipynb #2d0281cc
+def operator_matrix(op, # a linear observation operator on (B, C, H, W) states (genda.observe.build_operator)
+                    shape:tuple, # (C, H, W)
+                    batch:int=256, # basis states per call
+                   ) -> tuple:
+    "The operator's rows as a dense (M, C·H·W) matrix and its error covariance (M, M), float64."
+    n = math.prod(shape); M = len(op.y)
+    with torch.no_grad():
+        A = torch.cat([op(torch.eye(n)[i:i + batch].reshape(-1, *shape)) for i in range(0, n, batch)]).T.double()
+        R = torch.cat([op.noise_cov(torch.eye(M)[i:i + 512]) for i in range(0, M, 512)]).double() if M else torch.zeros(0, 0, dtype=torch.float64)
+    return A, R
+
+# %% ../nbs/07_baselines.ipynb #149c94a0
+def gaussian_baseline(obs:dict, # observation set (contract item 3), physical units
+                      grid:xr.Dataset, # the tile: latitude, longitude (square, ≤ 64²) and a field whose NaNs are land
+                      stats:xr.Dataset|None, # normalisation stats of the prior's data (None: the state stays in the units of `prior`)
+                      times=None, # days to analyse (default: grid.time)
+                      prior:tuple|None=None, # (μ, B) on the normalised state (default: `crop_prior(source, tile size)`)
+                      source:str="demo", # where `crop_prior` takes its crops
+                      channels:list=None, # state channels (default genda.data.CHANNELS)
+                      progress:bool|None=None, # a progress bar over days
+                      **op_kw, # passed to `genda.observe.build_operator` (superobs, correlated, swath_modes, blocks)
+                     ) -> xr.Dataset:
+    """The Gaussian analysis of every channel, day by day, from all assimilated observations with GenDA's operator and
+    error covariance: a Dataset of the channels (physical units with `stats`, land NaN), `<channel>_err_var`, and the
+    total currents `uo`, `vo` (with `stats`)."""
+    from genda.observe import build_operator
+    from genda.data import CHANNELS, denormalise, channel_stats, total_current
+    channels = list(channels or CHANNELS)
+    H, W = grid.sizes["latitude"], grid.sizes["longitude"]
+    if H != W or H > 64: raise ValueError(f"the Gaussian baseline works on a square tile of at most 64² pixels, got {H}×{W} (choose a `tile`)")
+    shape = (len(channels), H, W)
+    mu, B = prior if prior is not None else crop_prior(source, H)
+    if mu.shape[0] != math.prod(shape): raise ValueError(f"the prior has {mu.shape[0]} values, the state {shape} has {math.prod(shape)}")
+    days = pd.DatetimeIndex(grid.time.values if times is None else np.atleast_1d(times)).normalize()
+    ocean = np.asarray(ocean_mask(grid), bool)
+    xs, vs = [], []
+    for d in tqdm(days, desc="Gaussian analysis", disable=(not progress) if progress is not None else None):
+        op = build_operator(obs, d, grid, stats, channels=channels, **op_kw)
+        A, R = operator_matrix(op, shape)
+        xa, va = gaussian_update(mu, B, A, op.y, R)
+        xs.append(xa.reshape(shape).float().numpy()); vs.append(va.reshape(shape).float().numpy())
+    X, V = np.stack(xs), np.stack(vs)
+    crd = dict(time=days.values, latitude=grid.latitude.values, longitude=grid.longitude.values)
+    dims = ("time", "latitude", "longitude")
+    norm = xr.Dataset({c: (dims, np.where(ocean, X[:, k], np.nan)) for k, c in enumerate(channels)}, coords=crd)
+    out = denormalise(norm, stats)[channels] if stats is not None else norm
+    for k, c in enumerate(channels):
+        s2 = np.stack([np.broadcast_to(np.asarray(channel_stats(stats, c, d)[1], float) ** 2, (H, W)) for d in days]) if stats is not None else 1.
+        out[f"{c}_err_var"] = (dims, np.where(ocean, V[:, k] * s2, np.nan))
+    if stats is not None and {"zos", "u_ageo_eddy", "v_ageo_eddy", "uas", "vas"} <= set(channels):
+        out["uo"], out["vo"] = total_current(out, stats)
+    for v in out.data_vars: out[v] = out[v].astype("float32")
+    return out.assign_attrs(title="Gaussian analysis", method="gaussian", source="genda.baselines",
+                            prior=f"mean and covariance of {len(mu)}-value states over training crops")

@@ -339,7 +339,7 @@ class RunConfig:
     chunk:int|None = None # members per network batch (memory bound; None: all at once)
     threads:int|None = None # CPU threads of torch in this process (None: $GENDA_THREADS, else $OMP_NUM_THREADS, else every usable core); a run resumes with any value
     seed:int = 0 # one seed for observations and sampling
-    baselines:tuple = ("oi", "unet") # baselines to run
+    baselines:tuple = ("oi", "unet") # baselines to run: oi, unet, gaussian (opt-in: the linear-Gaussian analysis of every channel from GenDA's observations, `genda.baselines.gaussian_baseline`)
     prior:str|None = None # prior checkpoint (default: the shipped demo prior)
     regression:str|None = None # U-Net regression checkpoint (default: the shipped demo model)
     prior_source:str|None = None # source whose statistics normalise the state for GenDA, OI and the U-Net (None: an OSSE's `source`; an OSE's catalog `prior_source`, else demo); set it to the prior's training source (demo) for an OSSE in a world the methods never saw
@@ -362,8 +362,8 @@ class RunConfig:
         if not self.error_scale > 0: raise ValueError(f"error_scale must be > 0, not {self.error_scale}")
         if isinstance(self.nadirs, str): self.nadirs = [n.strip() for n in self.nadirs.split(",") if n.strip()]
         elif self.nadirs is not None: self.nadirs = list(self.nadirs)
-        bad = set(self.baselines) - {"oi", "unet"}
-        if bad: raise ValueError(f"unknown baselines {sorted(bad)}: choose from oi, unet")
+        bad = set(self.baselines) - {"oi", "unet", "gaussian"}
+        if bad: raise ValueError(f"unknown baselines {sorted(bad)}: choose from oi, unet, gaussian")
         from genda.observe import ERROR_PRESETS
         if self.errors not in ERROR_PRESETS: raise ValueError(f"errors must be one of {list(ERROR_PRESETS)}, not {self.errors!r}")
         if self.solver not in (None, "gmres", "cg"): raise ValueError(f"solver must be gmres or cg, not {self.solver!r}")
@@ -640,6 +640,13 @@ def _with_currents(phys:xr.Dataset, stats:xr.Dataset, winds:xr.Dataset|None=None
     uo, vo = total_current(full, stats)
     return phys.assign(uo=uo, vo=vo)
 
+def _gaussian(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, source:str) -> xr.Dataset:
+    "The Gaussian baseline (`genda.baselines.gaussian_baseline`) with GenDA's observation operator and a prior from `source`'s training crops."
+    from genda.baselines import gaussian_baseline
+    bmean = cfg.blocks or (1. if cfg.correlated and cfg.method != "mmps" else 0.)   # the operator GenDA's days use (`genda_days`)
+    return gaussian_baseline(obs, grid, stats, days, source=source, superobs=cfg.superobs, correlated=cfg.correlated,
+                             swath_modes=cfg.swath_modes, blocks=bmean)
+
 def score_run(estimates:dict, truth:xr.Dataset) -> pd.DataFrame:
     "Tidy metrics of every estimate against the truth, plus daily RMSE rows (with a `time` column)."
     from genda.metrics import score_fields, rmse
@@ -683,7 +690,7 @@ CLAIM1_ROWS = [  # (label, variable, metric) of the short claim-1 table
     ("JSD of strain/|f| PDF", "uo,vo", "jsd_strain_over_f"),
     ("JSD of |∇SST| PDF", "thetao", "jsd_grad"),
     ("λx zos [deg]", "zos", "lambda_x_deg")]
-ESTIMATES = ["genda member", "genda mean", "oi", "unet"]
+ESTIMATES = ["genda member", "genda mean", "oi", "unet", "gaussian"]
 
 def claim1_table(fs:pd.DataFrame, # `fine_scales` output (or a run's fine_scales.csv)
                  rows=CLAIM1_ROWS, # (label, variable, metric) to show
@@ -746,6 +753,9 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
         un.attrs["trained_errors"] = str(unet.meta.get("errors", "study"))   # checkpoints from before the presets used the study errors
         if winds is None: un = _with_currents(un.drop_vars(["uo", "vo"], errors="ignore"), stats)   # NaN winds: no Ekman part, as the OI
         ests["unet"] = un; save_nc(un.assign_attrs(method="unet"), out/"unet.nc")
+    if "gaussian" in cfg.baselines:
+        ests["gaussian"] = _gaussian(cfg, obs, win, stats, days, cfg.prior_source or cfg.source)
+        save_nc(ests["gaussian"], out/"gaussian.nc")
     m = score_run(ests, truth)
     fs = fine_scales(ests, truth)
     atomic_write(out/"fine_scales.csv", lambda tmp: fs.to_csv(tmp, index=False))
@@ -814,7 +824,7 @@ def _spectra_figure(truth, ests, path, variables=("zos", "thetao", "uo")):
         g = ests["genda"][v]
         for mbr in g.member.values[:3]: draw(g.sel(member=mbr), color="C0", lw=0.6, alpha=0.6, label="GenDA members" if mbr == 0 else None)
         draw(g.mean("member"), color="C0", lw=1.5, label="GenDA mean")
-        for k, c in (("oi", "C1"), ("unet", "C2")):
+        for k, c in (("oi", "C1"), ("unet", "C2"), ("gaussian", "C3")):
             if k in ests and v in ests[k]: draw(ests[k][v], color=c, label=k.upper())
         ax.set_title(v, fontsize=9); ax.set_xlabel("wavenumber")
     axs[0, 0].legend(fontsize=7); fig.tight_layout()
@@ -966,6 +976,9 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
         from genda import regression
         ests["unet"] = regression.predict(unet, obs, grid, stats, days)  # with uo, vo
         save_nc(ests["unet"], out/"unet.nc")
+    if "gaussian" in cfg.baselines:
+        ests["gaussian"] = _gaussian(cfg, obs, grid, stats, days, prior_source)
+        save_nc(ests["gaussian"], out/"gaussian.nc")
     m = score_ose(ests, obs, dr)
     atomic_write(out/"metrics.csv", lambda tmp: m.to_csv(tmp, index=False))
     tab = m.pivot_table(index=["variable", "metric"], columns="method", values="value")
@@ -1106,7 +1119,7 @@ def _helps(f) -> dict:
     return d
 
 CLI_HINTS = {"tile": "; on the command line: auto, full, or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX",
-             "baselines": ": oi, unet (`--baselines` alone: none)"}
+             "baselines": ": oi, unet, gaussian (`--baselines` alone: none)"}
 
 def _run_parser(prog:str, **defaults):
     "An argparse parser with one option per `RunConfig` field: its comment as help, its default shown."

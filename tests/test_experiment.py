@@ -5,7 +5,7 @@ shipped demo prior, not the science (the notebooks and `make demo` show that).
 """
 import os, subprocess, sys
 from pathlib import Path
-import pandas as pd, pytest, xarray as xr, yaml
+import numpy as np, pandas as pd, pytest, xarray as xr, yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 EXP = ROOT / "nbs" / "experiments"
@@ -218,3 +218,17 @@ def test_results_of_another_prior_are_not_resumed(tmp_path):
     assert _stale(cfg)                                              # `genda demo` recomputes it; a user's run is refused:
     with pytest.raises(ValueError, match=r"other parameters \(blocks\)"):
         run_osse(cfg)
+
+
+def test_gaussian_baseline_in_an_osse(tmp_path):
+    "The opt-in Gaussian baseline runs beside GenDA with GenDA's observations, is scored like the others, and has skill."
+    from genda.experiment import RunConfig, run_osse
+    out = run_osse(RunConfig(days=1, members=2, steps=2, baselines=("gaussian",), out=str(tmp_path / "run")))
+    ga = xr.open_dataset(out / "gaussian.nc"); tr = xr.open_dataset(out / "truth.nc")
+    assert {"zos", "thetao", "so", "uo", "vo", "zos_err_var"} <= set(ga.data_vars) and ga.attrs["method"] == "gaussian"
+    assert int(np.isnan(ga.zos).sum()) == int(np.isnan(tr.zos).sum())                     # land NaN, like the truth
+    m = pd.read_csv(out / "metrics.csv")
+    r = m[(m.method == "gaussian") & (m.variable == "zos") & (m.metric == "rmse") & m.time.isna()].value
+    assert len(r) == 1 and float(r.iloc[0]) < 0.5 * float(tr.zos.std())                  # skill: well under the truth's spread
+    with pytest.raises(ValueError, match="choose from oi, unet, gaussian"):
+        RunConfig(baselines=("kriging",))
