@@ -1119,7 +1119,7 @@ def _helps(f) -> dict:
     return d
 
 CLI_HINTS = {"tile": "; on the command line: auto, full, or LAT_MIN,LAT_MAX,LON_MIN,LON_MAX",
-             "baselines": ": oi, unet, gaussian (`--baselines` alone: none)"}
+             "baselines": " (`--baselines` alone: none)"}
 
 def _run_parser(prog:str, **defaults):
     "An argparse parser with one option per `RunConfig` field: its comment as help, its default shown."
