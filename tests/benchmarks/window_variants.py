@@ -7,6 +7,7 @@ the ensemble spread to that RMSE.
     python tests/benchmarks/window_variants.py --tag sw2 --switch 2
     python tests/benchmarks/window_variants.py --tag it30 --iters 30
     python tests/benchmarks/window_variants.py --tag hyb --hybrid
+    python tests/benchmarks/window_variants.py --tag mid --window-prior out/prior.pt
 
 Used on 2026-12-02 (window_variants_cpu_2026-12-02.txt): none improves the trajectory's zos RMSE by more than 1.5 % (the hybrid at every noise level is much worse).
 """
@@ -20,6 +21,7 @@ def main():
     p.add_argument("--tag", required=True); p.add_argument("--switch", type=float, default=1.0)
     p.add_argument("--iters", type=int, default=None); p.add_argument("--hybrid", action="store_true")
     p.add_argument("--threads", type=int, default=None); p.add_argument("--out", default="results/window-variants")
+    p.add_argument("--window-prior", default=None, help="another window prior (a prior or training checkpoint), still with the daily switch")
     a = p.parse_args()
     Base = sda.WindowPrior
 
@@ -37,6 +39,9 @@ def main():
             return Base.forward(self, x, sigma)
 
     sda.WindowPrior = Variant      # genda.experiment._prior builds the run's WindowPrior from genda.sda
+    if a.window_prior:
+        import genda.experiment as ge
+        ge._prior_names = lambda cfg: {"prior": a.window_prior, "daily prior": "demo"}
     out = f"{a.out}/{a.tag}"
     run_osse(RunConfig(start="2012-07-03", days=16, members=8, trajectory=16, baselines=(), seed=0, threads=a.threads,
                        cg_iters=a.iters, out=out))
