@@ -251,12 +251,17 @@ def crop_prior(source:str="demo", # catalog source (its prepared, normalised dat
                seed:int=5, # crop positions
                batch:int=2000, # crops per accumulation
                ridge:float=1e-4, # added to the diagonal, times its mean (a full-rank B for n ≲ state size)
+               window:int=1, # consecutive days per sample (a space-time prior: days then channels)
+               channels:list|None=None, # channel indices kept (default: all)
               ) -> tuple:
-    "Mean (C·size²,) and covariance of the normalised state over `n` random land-free crops of a split (float64): the prior of `gaussian_baseline`."
+    "Mean (k·C·size²,) and covariance of the normalised state over `n` random land-free crops (of `window` days) of a split (float64): the prior of `gaussian_baseline`."
     from genda.report import heldout_crops
     s1 = s2 = 0
     for i in range(0, n, batch):
-        x = heldout_crops(size, min(batch, n - i), source, split, seed=seed + i).double().flatten(1)
+        x = heldout_crops(size, min(batch, n - i), source, split, seed=seed + i, window=window)
+        if channels is not None:
+            C = x.shape[1] // window; x = x[:, [t * C + c for t in range(window) for c in channels]]
+        x = x.double().flatten(1)
         s1 = s1 + x.sum(0); s2 = s2 + x.T @ x
     mu = s1 / n; B = (s2 / n - torch.outer(mu, mu)) * n / (n - 1)
     return mu, B + ridge * B.diagonal().mean() * torch.eye(len(B), dtype=B.dtype)

@@ -585,6 +585,11 @@ def _check_models(cfg:RunConfig, stats:xr.Dataset, prior):
 def _load_nc(path):  # a file's contents in memory (the file closed)
     with xr.open_dataset(path) as ds: return ds.load()
 
+def _operator_kw(cfg:RunConfig) -> dict:
+    "The observation-operator options of a run (`genda.observe.build_operator`), shared by GenDA and the Gaussian baseline."
+    bmean = cfg.blocks or (1. if cfg.correlated and cfg.method != "mmps" else 0.)  # SDA, DPS: no correlated R, so block means
+    return dict(superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes)
+
 def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, folder:Path, prior=None) -> list[Path]:
     """Assimilate into `folder/YYYY-MM-DD.nc` (members in physical units): each day alone, or with `cfg.trajectory`
     blocks of consecutive days sampled jointly by the window prior, each padded with half a window of the grid's days
@@ -605,7 +610,7 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
     kw = {k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver, precond=cfg.precond).items() if v is not None}
     gt = pd.DatetimeIndex(grid.time.values)
     pad = int(getattr(prior, "window", 1)) // 2 if cfg.trajectory and prior is not None else 0
-    bmean = cfg.blocks or (1. if cfg.correlated and cfg.method != "mmps" else 0.)  # SDA, DPS: no correlated R, so block means
+    okw = _operator_kw(cfg)
     chain = cfg.chain if cfg.trajectory and ws == 1 else 0.
     if cfg.trajectory and cfg.chain and ws > 1 and rank == 0:
         warnings.warn(f"{ws} processes: trajectories are drawn independently (chaining needs the blocks in order)", stacklevel=2)
@@ -614,8 +619,7 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
         if cfg.trajectory:  # the block and up to `pad` days of the grid on either side
             lo, hi = gt.get_loc(pd.Timestamp(b[0])), gt.get_loc(pd.Timestamp(b[-1]))
             tb = list(gt[max(lo - pad, 0):hi + pad + 1])
-        A = (observe.build_trajectory_operator(obs, tb, g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes) if cfg.trajectory
-             else observe.build_operator(obs, b[0], g, stats, superobs=cfg.superobs, blocks=bmean, correlated=cfg.correlated, swath_modes=cfg.swath_modes))
+        A = (observe.build_trajectory_operator(obs, tb, g, stats, **okw) if cfg.trajectory else observe.build_operator(obs, b[0], g, stats, **okw))
         prev = [path(d) for d in tb if pd.Timestamp(d) < pd.Timestamp(b[0])] if chain and i > 0 else []
         given = xr.concat([_load_nc(q) for q in prev], "time") if prev else None  # the block before wrote them
         ens = sda.assimilate(prior, A, stats, g, tb if cfg.trajectory else b[0], members=cfg.members, method=cfg.method,
@@ -643,9 +647,7 @@ def _with_currents(phys:xr.Dataset, stats:xr.Dataset, winds:xr.Dataset|None=None
 def _gaussian(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days, source:str) -> xr.Dataset:
     "The Gaussian baseline (`genda.baselines.gaussian_baseline`) with GenDA's observation operator and a prior from `source`'s training crops."
     from genda.baselines import gaussian_baseline
-    bmean = cfg.blocks or (1. if cfg.correlated and cfg.method != "mmps" else 0.)   # the operator GenDA's days use (`genda_days`)
-    return gaussian_baseline(obs, grid, stats, days, source=source, superobs=cfg.superobs, correlated=cfg.correlated,
-                             swath_modes=cfg.swath_modes, blocks=bmean)
+    return gaussian_baseline(obs, grid, stats, days, source=source, **_operator_kw(cfg))
 
 def score_run(estimates:dict, truth:xr.Dataset) -> pd.DataFrame:
     "Tidy metrics of every estimate against the truth, plus daily RMSE rows (with a `time` column)."

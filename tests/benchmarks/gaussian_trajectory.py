@@ -1,6 +1,6 @@
 """Is it the machinery or the network? GenDA's trajectory sampler (`genda.sda.WindowPrior` composing k-day windows,
 MMPS guidance, the default trajectory steps) run with an *exact* Gaussian window prior instead of the trained one: the
-Gaussian of SSH and SST over k consecutive days of training crops (mean and covariance as in gaussian_window.py; its
+Gaussian of SSH and SST over k consecutive days of training crops (`genda.baselines.crop_prior`, as in gaussian_window.py; its
 denoiser μ + U diag(λ/(λ+σ²)) Uᵀ(x − μ) is exact). On a bench_window.py run (its observations of SSH and SST, its
 truth), prints the ensemble mean's zos RMSE per day and over the run, for k-day windows and for k = 1 (days alone),
 beside the exact Gaussian analyses of gaussian_window.py. If the sampler with the exact window prior gets what the exact
@@ -9,13 +9,11 @@ loses it.
 
     python tests/benchmarks/gaussian_trajectory.py results/bench-window [--window 5] [--crops 30000] [--members 8]
 """
-import argparse, sys, time
-from pathlib import Path
+import argparse, time
 import numpy as np, pandas as pd, xarray as xr, torch
 from genda import data as gd, sda
 from genda.observe import load_obs, build_trajectory_operator
-sys.path.insert(0, str(Path(__file__).parent))
-from gaussian_window import window_cov
+from genda.baselines import crop_prior
 
 
 class GaussianWindow(torch.nn.Module):
@@ -44,8 +42,7 @@ def main():
     obs = {n: o for n, o in obs.items() if n.startswith(("ssh", "sst"))}
     st = stats.sel(latitude=tr.latitude, longitude=tr.longitude)
     days = pd.to_datetime(tr.time.values); t_obs = pd.to_datetime(obs["ssh_l4"].time.values)
-    mu, B = window_cov(k, a.crops, ch)
-    B = B + 1e-4 * B.diagonal().mean() * torch.eye(len(B), dtype=B.dtype)
+    mu, B = crop_prior("demo", 32, a.crops, window=k, channels=ch)
     n = 1024 * C
     def G(w):  # the exact prior of the w middle days of the k-day window
         sl = slice((k - w) // 2 * n, (k - w) // 2 * n + w * n)

@@ -15,32 +15,17 @@ day's rows (`genda.observe.build_operator`) and error covariance (`noise_cov`, c
 import argparse, numpy as np, pandas as pd, xarray as xr, torch
 from genda import data as gd
 from genda.observe import load_obs, build_operator
-from genda.report import heldout_crops
+from genda.baselines import crop_prior, operator_matrix
 
 PREFIX = {"zos": "ssh", "thetao": "sst", "so": "sss"}
-
-
-def window_cov(k, n, ch, seed=5, batch=2000):
-    "Mean and covariance of channels `ch` over n training windows of k days (normalised), accumulated in float64 batches."
-    C = len(gd.CHANNELS); cols = [t * C + c for t in range(k) for c in ch]; s1 = s2 = 0
-    for i in range(0, n, batch):
-        x = heldout_crops(32, min(batch, n - i), "demo", "train", seed=seed + i, window=k)
-        x = x[:, cols].double().flatten(1)                 # (b, k·c·1024), days then channels
-        s1 = s1 + x.sum(0); s2 = s2 + x.T @ x
-        print(f"  windows {i + len(x)}/{n}", flush=True)
-    mu = s1 / n
-    return mu, (s2 / n - torch.outer(mu, mu)) * n / (n - 1)
 
 
 def day_terms(obs, day, grid, stats, ch):
     "A day's information in state space on its channels `ch`: AᵀR⁻¹A (n, n) and AᵀR⁻¹ (the map from y), with y."
     o = {k: v for k, v in obs.items() if k.startswith(tuple(PREFIX[gd.CHANNELS[c]] for c in ch))}
     op = build_operator(o, day, grid, stats)
-    n = 1024 * len(ch); E = torch.zeros(n, len(gd.CHANNELS), 32, 32)
-    E[:, ch] = torch.eye(n).reshape(n, len(ch), 32, 32)
-    with torch.no_grad():
-        A = torch.cat([op(E[i:i + 256]) for i in range(0, n, 256)]).T.double()
-        M = len(op.y); R = torch.cat([op.noise_cov(torch.eye(M)[i:i + 512]) for i in range(0, M, 512)]).double()
+    A, R = operator_matrix(op, (len(gd.CHANNELS), 32, 32))
+    A = A[:, torch.cat([torch.arange(c * 1024, (c + 1) * 1024) for c in ch])]    # the columns of those channels
     L = torch.linalg.cholesky((R + R.T) / 2)
     W = torch.cholesky_solve(A, L)                              # R⁻¹A
     return A.T @ W, W.T, op.y.double()
@@ -55,8 +40,7 @@ def main():
     n = 1024 * len(ch)
     _, stats = gd.prepared("demo")
     K = max(a.windows); h = K // 2
-    mu, B = window_cov(K, a.crops, ch)
-    B = B + 1e-4 * B.diagonal().mean() * torch.eye(len(B), dtype=B.dtype)
+    mu, B = crop_prior("demo", 32, a.crops, window=K, channels=ch)
     tr = xr.open_dataset(f"{a.run}/daily/truth.nc"); obs = load_obs(f"{a.run}/window/obs")
     t_obs = pd.to_datetime(obs["ssh_l4"].time.values)
     est = {"GenDA daily": xr.open_dataset(f"{a.run}/daily/genda.nc").zos.mean("member"),
