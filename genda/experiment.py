@@ -11,14 +11,14 @@ import numpy as np, pandas as pd, xarray as xr, yaml
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'STATE_VARS', 'CLAIM1_ROWS', 'ESTIMATES', 'CMAPS', 'TABLE_METRICS',
-           'CLAIM1_TEXT', 'UNET_INPUTS_NOTE', 'TRANSFER_VARS', 'CLI_HINTS', 'DEMO_CLAIM1', 'DEMO', 'atomic_write',
-           'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs', 'gather_metrics',
-           'run_sweep', 'plot_sweep', 'sweep_client', 'RunConfig', 'provenance', 'run_days', 'select_tile',
-           'scaled_errors', 'simulate_obs', 'blocks', 'genda_days', 'score_run', 'fine_scales', 'claim1_table',
-           'run_osse', 'metric_table', 'write_report', 'score_ose', 'run_ose', 'transfer_table', 'transfer_summary',
-           'plot_transfer', 'transfer_report', 'osse_main', 'ose_main', 'sweep_main', 'data_summary', 'channels_figure',
-           'claims_table', 'demo_main', 'main']
+__all__ = ['THREAD_VARS', 'RUN_RESULTS', 'RUNTIME_FIELDS', 'COUPLING', 'STATE_VARS', 'CLAIM1_ROWS', 'ESTIMATES', 'CMAPS',
+           'TABLE_METRICS', 'CLAIM1_TEXT', 'UNET_INPUTS_NOTE', 'TRANSFER_VARS', 'CLI_HINTS', 'DEMO_CLAIM1', 'DEMO',
+           'atomic_write', 'save_nc', 'save_yaml', 'usable_cores', 'thread_count', 'set_threads', 'sweep_runs',
+           'gather_metrics', 'run_sweep', 'plot_sweep', 'sweep_client', 'RunConfig', 'provenance', 'run_days',
+           'select_tile', 'scaled_errors', 'simulate_obs', 'blocks', 'genda_days', 'score_run', 'fine_scales',
+           'claim1_table', 'run_osse', 'metric_table', 'write_report', 'score_ose', 'run_ose', 'transfer_table',
+           'transfer_summary', 'plot_transfer', 'transfer_report', 'osse_main', 'ose_main', 'sweep_main',
+           'data_summary', 'channels_figure', 'claims_table', 'demo_main', 'main']
 
 # %% ../nbs/10_experiment.ipynb #cf70a92e
 def _umask() -> int:
@@ -327,6 +327,7 @@ class RunConfig:
     steps:int|None = None # sampler steps (None: genda.sda.default_steps, the fewest that meet 06_sda's exact-posterior targets: MMPS 16, 24 for trajectories; SDA 256, the study's)
     members:int = 8 # ensemble size
     trajectory:int = 0 # GenDA over trajectories of this many consecutive days sampled jointly with the window prior (0: each day alone with the daily prior); a trajectory is the unit a run resumes by
+    trajectory_prior:str = "window" # trajectories' prior: window (the shipped 5-day window network, the daily prior below σ = 1) | coupled (the daily prior on every day, coupled by a 5-day Gaussian of SSH and SST 2 × 2 block means from the training crops: `genda.sda.CoupledPrior`)
     chain:float = 0.02 # consecutive trajectories are chained: each member starts from the same member's last days of the previous trajectory, bound with this error std (normalised units); 0: trajectories drawn independently
     gamma:float = 0.1 # SDA likelihood inflation
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
@@ -353,6 +354,7 @@ class RunConfig:
             self.steps = default_steps(self.method, self.trajectory > 0)
         if self.days < 1 or self.members < 1 or self.steps < 1: raise ValueError("days, members and steps must be >= 1")
         if self.trajectory < 0: raise ValueError(f"trajectory must be >= 0 days (0: day by day), not {self.trajectory}")
+        if self.trajectory_prior not in ("window", "coupled"): raise ValueError(f"trajectory_prior must be window or coupled, not {self.trajectory_prior!r}")
         if not self.chain >= 0: raise ValueError(f"chain must be >= 0 (normalised std; 0: independent trajectories), not {self.chain}")
         if not self.blocks >= 0: raise ValueError(f"blocks must be >= 0 correlation lengths (0: pixel by pixel), not {self.blocks}")
         if self.threads is not None and int(self.threads) < 1: raise ValueError(f"threads must be >= 1 (or None), not {self.threads}")
@@ -399,7 +401,8 @@ def _digest(path) -> str|None:
     return hashlib.sha1(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
 
 def _prior_names(cfg:RunConfig) -> dict:
-    "The run's prior files (paths or shipped names): `cfg.prior`, else the shipped daily prior, or for trajectories the shipped window and daily priors."
+    "The run's prior files (paths or shipped names): `cfg.prior`, else the shipped daily prior, or for trajectories the shipped window and daily priors (a coupled trajectory prior: the daily prior only)."
+    if cfg.trajectory and cfg.trajectory_prior == "coupled": return {"daily prior": cfg.prior or "demo"}
     if cfg.prior: return {"prior": cfg.prior}
     return {"prior": "demo-window", "daily prior": "demo"} if cfg.trajectory else {"prior": "demo"}
 
@@ -559,10 +562,24 @@ def blocks(days, # the run's days
     if len(out) > 1 and len(out[-1]) < max(window, 1): last = out.pop(); out[-1] += last
     return out
 
-def _prior(cfg:RunConfig):
-    "The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the daily prior below σ = 1."
+COUPLING = dict(window=5, channels=("zos", "thetao"), coarsen=2, crops=30000, iters=30)  # `trajectory_prior="coupled"` (06_sda's measurements)
+
+def _prior(cfg:RunConfig, source:str="demo"):
+    """The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the
+    daily prior below σ = 1; `trajectory_prior="coupled"` is a `genda.sda.CoupledPrior` of the daily prior with a Gaussian
+    (`COUPLING`) of `source`'s training crops."""
     from genda.train import load_prior
     names = _prior_names(cfg)
+    if cfg.trajectory and cfg.trajectory_prior == "coupled":
+        from genda.sda import CoupledPrior
+        from genda.baselines import crop_prior
+        from genda.data import CHANNELS
+        daily, k, f = load_prior(names["daily prior"]), COUPLING["window"], COUPLING["coarsen"]
+        if int(getattr(daily, "window", 1) or 1) > 1: raise ValueError(f"trajectory_prior='coupled' couples a daily prior; {cfg.prior!r} is a window prior")
+        if cfg.trajectory < k: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the coupled prior's window of {k} days")
+        ch = [CHANNELS.index(c) for c in COUPLING["channels"]]
+        mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f)
+        return CoupledPrior(daily, mu, B, k, ch, coarsen=f)
     pr = load_prior(names["prior"])
     w = int(getattr(pr, "window", 1))
     if cfg.trajectory and w < 2: raise ValueError(f"trajectory={cfg.trajectory} needs a window prior; {cfg.prior!r} is a daily prior")
@@ -603,11 +620,12 @@ def genda_days(cfg:RunConfig, obs:dict, grid:xr.Dataset, stats:xr.Dataset, days,
     folder.mkdir(parents=True, exist_ok=True)
     path = lambda d: folder/f"{pd.Timestamp(d).date()}.nc"
     paths = [path(d) for d in days]
-    if prior is None and any(not p.exists() for p in paths): prior = _prior(cfg)
+    if prior is None and any(not p.exists() for p in paths): prior = _prior(cfg, cfg.prior_source or cfg.source)
     bl = blocks(days, cfg.trajectory, int(getattr(prior, "window", 1)) if prior is not None else 1)
     todo = [(i, b) for i, b in enumerate(bl) if i % ws == rank and not all(path(d).exists() for d in b)]
     what = f"GenDA {cfg.method}" + (f", {cfg.trajectory}-day trajectories" if cfg.trajectory else "")
-    kw = {k: v for k, v in dict(cg_iters=cfg.cg_iters, solver=cfg.solver, precond=cfg.precond).items() if v is not None}
+    iters = cfg.cg_iters if cfg.cg_iters is not None or not isinstance(prior, sda.CoupledPrior) else COUPLING["iters"]
+    kw = {k: v for k, v in dict(cg_iters=iters, solver=cfg.solver, precond=cfg.precond).items() if v is not None}
     gt = pd.DatetimeIndex(grid.time.values)
     pad = int(getattr(prior, "window", 1)) // 2 if cfg.trajectory and prior is not None else 0
     okw = _operator_kw(cfg)
@@ -722,7 +740,7 @@ def run_osse(cfg:RunConfig|dict|None=None, # run parameters (or a dict of them)
     raw = data.open_source(cfg.source)
     days = run_days(cfg, raw.time.values)
     w = pd.Timedelta(days=cfg.window)
-    prior = _prior(cfg)
+    prior = _prior(cfg, cfg.prior_source or cfg.source)
     win = select_tile(raw.sel(time=slice(days[0] - w, days[-1] + w)), getattr(prior, "img_size", None), cfg.tile).load()
     on_tile = lambda s: s.sel(latitude=win.latitude, longitude=win.longitude)
     try: stats = on_tile(stats)
@@ -932,7 +950,7 @@ def run_ose(cfg:RunConfig|dict|None=None, # run parameters (`source` defaults to
     _barrier()
     _, stats = data.prepared(prior_source)             # the prior's statistics, never the observed world's
     w = pd.Timedelta(days=cfg.window)
-    prior = _prior(cfg)
+    prior = _prior(cfg, prior_source)
     if real:                                           # the prior's grid and land mask; the entry's days
         days = run_days(cfg, pd.date_range(*entry["period"]))
         hidden = _mask_grid(stats, pd.date_range(days[0] - w, days[-1] + w))

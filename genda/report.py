@@ -15,7 +15,7 @@ from .metrics import isotropic_psd, jensen_shannon
 
 # %% auto #0
 __all__ = ['QUALITY_TARGETS', 'jsd', 'isotropic_spectrum', 'laplacian', 'prior_report', 'quality_targets', 'sample_prior',
-           'heldout_crops', 'report_prior', 'window_report']
+           'crop_source', 'heldout_crops', 'report_prior', 'window_report']
 
 # %% ../nbs/prior_report.ipynb #3d894981
 def _np(x): return x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64)
@@ -148,6 +148,17 @@ def sample_prior(D,  # denoiser (e.g. `genda.train.load_prior()`)
         out.append(f(D, (m, D.channels, D.img_size, D.img_size), steps, generator=g))
     return torch.cat(out)
 
+def crop_source(size: int,  # crop size
+                source: str = "demo",  # catalog source
+                split: str = "test",  # catalog split
+                window: int = 1):  # consecutive days per crop
+    "The random land-free crops of a split of a prepared source, in memory (`genda.train.FieldSource`: `.batch(n, generator)`)."
+    from genda import data as gdata
+    from genda.train import FieldSource
+    norm, _ = gdata.prepared(source)
+    ds = gdata.CropDataset(norm, size=size, period=gdata.splits(source)[split], in_memory=True)
+    return FieldSource(ds.data, size, positions=ds.positions, window=window)
+
 def heldout_crops(size: int,  # crop size
                   n: int = 64,  # number of crops
                   source: str = "demo",  # catalog source
@@ -155,11 +166,7 @@ def heldout_crops(size: int,  # crop size
                   seed: int = 0,  # seed
                   window: int = 1):  # consecutive days per crop (a window prior's samples)
     "Random land-free crops (n, window x C, size, size) of the held-out split of a prepared source."
-    from genda import data as gdata
-    from genda.train import FieldSource
-    norm, _ = gdata.prepared(source)
-    ds = gdata.CropDataset(norm, size=size, period=gdata.splits(source)[split], in_memory=True)
-    return FieldSource(ds.data, size, positions=ds.positions, window=window).batch(n, torch.Generator().manual_seed(seed))
+    return crop_source(size, source, split, window).batch(n, torch.Generator().manual_seed(seed))
 
 def report_prior(D=None,  # denoiser (default: the shipped demo prior)
                  n: int = 32,  # prior samples

@@ -13,7 +13,7 @@ from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, initi
 # %% auto #0
 __all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov',
            'noise_grid', 'cg', 'gmres', 'default_steps', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample',
-           'WindowPrior', 'assimilate', 'twin_check']
+           'WindowPrior', 'assimilate', 'CoupledPrior', 'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -502,6 +502,56 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
     if traj: out.attrs.update(window_days=prior.window, trajectory_days=len(days))  # network evaluations: window evaluations x (L - k + 1)
     return out
 
+
+# %% ../nbs/06_sda.ipynb #3d7ee77a
+class CoupledPrior(WindowPrior):
+    """Denoiser of trajectories (B, L, C, H, W): a daily prior on every day, coupled across days by a Gaussian model of
+    k consecutive days of some channels' f × f block means (days then channels), composed by windows as `WindowPrior`."""
+    def __init__(self,
+                 daily,  # daily prior D(x, σ) on (B, C, H, W) (`genda.train.load_prior("demo")`)
+                 mu,  # (k·c·h·w,) the Gaussian's mean: k days of c channels' block means, h = H / f (`genda.baselines.crop_prior`)
+                 cov,  # (k·c·h·w, k·c·h·w) its covariance
+                 window: int,  # k
+                 channels: list,  # indices of the c coupled channels in the daily prior's state
+                 coarsen: int = 1,  # f: the Gaussian models f × f block means
+                 dtype=torch.float32):  # of the Gaussian terms (computed outside autocast)
+        super().__init__(daily, window=window)
+        self.ch, self.f, self.channels = list(channels), int(coarsen), getattr(daily, "channels", None)
+        cov = torch.as_tensor(cov, dtype=torch.float64); mu = torch.as_tensor(mu, dtype=torch.float64)
+        k = self.window; n = len(mu) // k
+        if len(mu) != k * n or cov.shape != (len(mu), len(mu)): raise ValueError(f"mean {tuple(mu.shape)} and covariance {tuple(cov.shape)} are not of {k} days")
+        eig = lambda S: [v.to(dtype) for v in (lambda lam, U: (lam.clamp(min=0), U))(*torch.linalg.eigh(S))]
+        self.mu, (self.lam, self.U), self.n = mu.to(dtype), eig(cov), n
+        self.marg = [(mu[p * n:(p + 1) * n].to(dtype), *eig(cov[p * n:(p + 1) * n, p * n:(p + 1) * n])) for p in range(k)]
+
+    def crop_mean_model(self, n: int):  # L·C crop means
+        "The daily prior's crop-mean model on every day, days independent (`genda.diffusion.initial_state`)."
+        f = getattr(self.D, "crop_mean_model", None); C = self.channels
+        model = f(C) if callable(f) and C and n % C == 0 else None
+        if model is None: return None
+        mu, V = model
+        return mu.repeat(n // C), torch.block_diag(*[V] * (n // C))
+
+    def forward(self, x, sigma):  # x (B, L, C, H, W); σ (B,) or scalar
+        B, L, C, H, W = x.shape; k, f = self.window, self.f; J = L - k + 1
+        s = torch.as_tensor(sigma, device=x.device).float().reshape(-1).expand(B)
+        out = self._run(self.D, x.flatten(0, 1), s, L).reshape(x.shape)
+        j, pos = self.windows(L)
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            c = x[:, :, self.ch].to(self.mu.dtype).flatten(0, 1)
+            c = (torch.nn.functional.avg_pool2d(c, f) if f > 1 else c).reshape(B, L, -1)        # block means (B, L, n)
+            s2 = (s.to(c.dtype) / f)[:, None, None] ** 2                                      # their noise variance
+            w = c[:, torch.arange(J)[:, None] + torch.arange(k)].flatten(2)                   # windows (B, J, k·n)
+            zf = ((w - self.mu) @ self.U) * (self.lam / (self.lam + s2))
+            corr = torch.empty_like(c)
+            for p in pos.unique().tolist():   # E_G[c_t | window] − E_G[c_t | c_t] for the days at window position p
+                i = (pos == p).nonzero().flatten(); m1, l1, U1 = self.marg[p]
+                Up = self.U[p * self.n:(p + 1) * self.n]
+                corr[:, i] = (self.mu[p * self.n:(p + 1) * self.n] + zf[:, j[i]] @ Up.T
+                              - m1 - (((c[:, i] - m1) @ U1) * (l1 / (l1 + s2))) @ U1.T)
+            corr = corr.reshape(B, L, len(self.ch), H // f, W // f)
+            if f > 1: corr = corr.repeat_interleave(f, -2).repeat_interleave(f, -1)      # f² Pᵀ
+        return out.index_add(2, torch.tensor(self.ch, device=x.device), corr.to(out.dtype))
 
 # %% ../nbs/06_sda.ipynb #193f3e1d
 def twin_check(prior,  # denoiser on (B, C, H, W) normalised states

@@ -232,3 +232,27 @@ def test_gaussian_baseline_in_an_osse(tmp_path):
     assert len(r) == 1 and float(r.iloc[0]) < 0.5 * float(tr.zos.std())                  # skill: well under the truth's spread
     with pytest.raises(ValueError, match="choose from oi, unet, gaussian"):
         RunConfig(baselines=("kriging",))
+
+
+def test_coupled_trajectory_prior_in_an_osse(tmp_path):
+    """trajectory_prior="coupled": the daily prior coupled across days by a Gaussian of SSH and SST block means from the
+    training crops (`genda.sda.CoupledPrior`) samples trajectories with skill; its Gaussian is the crops' block means'."""
+    import torch
+    from genda.experiment import RunConfig, run_osse, _prior, provenance
+    from genda.baselines import crop_prior
+    from genda.sda import CoupledPrior
+    mu, B = crop_prior("demo", 32, 300, window=2, channels=[0], batch=100, ridge=0.)
+    mc, Bc = crop_prior("demo", 32, 300, window=2, channels=[0], batch=100, coarsen=4, ridge=0.)
+    P = torch.nn.functional.avg_pool2d(torch.eye(1024, dtype=torch.float64).reshape(1024, 1, 32, 32), 4).reshape(1024, 64)
+    P2 = torch.block_diag(P, P).T                                                           # (128, 2048) block means of 2 days
+    assert torch.allclose(mc, P2 @ mu, atol=1e-6) and torch.allclose(Bc, P2 @ B @ P2.T, atol=1e-6)
+    cfg = RunConfig(start="2012-07-03", days=6, trajectory=6, trajectory_prior="coupled", members=2, steps=3, baselines=(),
+                    out=str(tmp_path / "run"))
+    assert isinstance(_prior(cfg), CoupledPrior) and set(provenance(cfg)) >= {"daily prior"} and "prior" not in provenance(cfg)
+    run = run_osse(cfg)
+    g, tr = xr.open_dataset(run / "genda.nc"), xr.open_dataset(run / "truth.nc")
+    assert g.sizes["time"] == 6 and g.attrs["window_days"] == 5 and g.attrs["trajectory_days"] == 10
+    err = float(np.sqrt(((g.zos.mean("member") - tr.zos) ** 2).mean()))
+    assert err < 0.5 * float(tr.zos.std())                                                  # skill
+    with pytest.raises(ValueError, match="shorter than the coupled prior's window of 5 days"):
+        _prior(RunConfig(days=6, trajectory=3, trajectory_prior="coupled"))
