@@ -327,7 +327,7 @@ class RunConfig:
     steps:int|None = None # sampler steps (None: genda.sda.default_steps, the fewest that meet 06_sda's exact-posterior targets: MMPS 16, 24 for trajectories; SDA 256, the study's)
     members:int = 8 # ensemble size
     trajectory:int = 0 # GenDA over trajectories of this many consecutive days sampled jointly with the window prior (0: each day alone with the daily prior); a trajectory is the unit a run resumes by
-    trajectory_prior:str = "window" # trajectories' prior: window (the shipped 5-day window network, the daily prior below σ = 1) | coupled (the daily prior on every day, coupled by a 5-day Gaussian of SSH and SST 2 × 2 block means from the training crops: `genda.sda.CoupledPrior`)
+    trajectory_prior:str = "coupled" # trajectories' prior: coupled (the daily prior on every day, coupled across days by a 5-day Gaussian of every channel's 4 × 4 block means from the training crops: `genda.sda.CoupledPrior`, `COUPLING`) | window (the shipped 5-day window network, the daily prior below σ = 1)
     chain:float = 0.02 # consecutive trajectories are chained: each member starts from the same member's last days of the previous trajectory, bound with this error std (normalised units); 0: trajectories drawn independently
     gamma:float = 0.1 # SDA likelihood inflation
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
@@ -562,7 +562,7 @@ def blocks(days, # the run's days
     if len(out) > 1 and len(out[-1]) < max(window, 1): last = out.pop(); out[-1] += last
     return out
 
-COUPLING = dict(window=5, channels=("zos", "thetao"), coarsen=2, crops=30000, iters=30)  # `trajectory_prior="coupled"` (06_sda's measurements)
+COUPLING = dict(window=5, channels=None, coarsen=4, crops=30000, iters=30)  # `trajectory_prior="coupled"`: days, channels (None: all), block size, training crops, Krylov iterations (06_sda's measurements)
 
 def _prior(cfg:RunConfig, source:str="demo"):
     """The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the
@@ -576,8 +576,8 @@ def _prior(cfg:RunConfig, source:str="demo"):
         from genda.data import CHANNELS
         daily, k, f = load_prior(names["daily prior"]), COUPLING["window"], COUPLING["coarsen"]
         if int(getattr(daily, "window", 1) or 1) > 1: raise ValueError(f"trajectory_prior='coupled' couples a daily prior; {cfg.prior!r} is a window prior")
-        if cfg.trajectory < k: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the coupled prior's window of {k} days")
-        ch = [CHANNELS.index(c) for c in COUPLING["channels"]]
+        if cfg.trajectory < k: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {k} days (the coupled prior's Gaussian)")
+        ch = [CHANNELS.index(c) for c in COUPLING["channels"] or CHANNELS]
         mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f)
         return CoupledPrior(daily, mu, B, k, ch, coarsen=f)
     pr = load_prior(names["prior"])

@@ -235,8 +235,9 @@ def test_gaussian_baseline_in_an_osse(tmp_path):
 
 
 def test_coupled_trajectory_prior_in_an_osse(tmp_path):
-    """trajectory_prior="coupled": the daily prior coupled across days by a Gaussian of SSH and SST block means from the
-    training crops (`genda.sda.CoupledPrior`) samples trajectories with skill; its Gaussian is the crops' block means'."""
+    """trajectory_prior="coupled" (the default): the daily prior coupled across days by a Gaussian of block means from the
+    training crops (`genda.sda.CoupledPrior`) samples trajectories with skill; its Gaussian is the crops' block means';
+    the shipped window network remains a choice."""
     import torch
     from genda.experiment import RunConfig, run_osse, _prior, provenance
     from genda.baselines import crop_prior
@@ -254,5 +255,13 @@ def test_coupled_trajectory_prior_in_an_osse(tmp_path):
     assert g.sizes["time"] == 6 and g.attrs["window_days"] == 5 and g.attrs["trajectory_days"] == 10
     err = float(np.sqrt(((g.zos.mean("member") - tr.zos) ** 2).mean()))
     assert err < 0.5 * float(tr.zos.std())                                                  # skill
-    with pytest.raises(ValueError, match="shorter than the coupled prior's window of 5 days"):
+    with pytest.raises(ValueError, match="shorter than the prior's window of 5 days"):
         _prior(RunConfig(days=6, trajectory=3, trajectory_prior="coupled"))
+    assert RunConfig().trajectory_prior == "coupled"
+    cw = RunConfig(start="2012-07-03", days=5, trajectory=5, trajectory_prior="window", members=2, steps=2, baselines=(),
+                   out=str(tmp_path / "window"))
+    assert set(provenance(cw)) >= {"prior", "daily prior"}
+    gw = xr.open_dataset(run_osse(cw) / "genda.nc")
+    assert gw.sizes["time"] == 5 and gw.zos.notnull().any()
+    with pytest.raises(ValueError, match="trajectory_prior must be window or coupled"):
+        RunConfig(trajectory_prior="network")

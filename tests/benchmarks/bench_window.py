@@ -24,7 +24,8 @@ def runs(a):
     base = dict(start=a.start, days=a.days, members=a.members, steps=a.steps, seed=a.seed, threads=a.threads, swot=a.swot)
     out, secs = {}, {}
     confs = [] if a.seams_only else [("daily", dict(trajectory=0, baselines=("oi", "unet"))),
-                                     ("window", dict(trajectory=a.trajectory or a.days, baselines=()))]
+                                     ("window", dict(trajectory=a.trajectory or a.days, baselines=(),
+                                                     **({"trajectory_prior": a.trajectory_prior} if a.trajectory_prior else {})))]
     if a.blocks:  # chained (the default) and independent trajectories of a.blocks days
         confs += [(f"blocks{a.blocks}", dict(trajectory=a.blocks, baselines=())),
                   (f"blocks{a.blocks}-independent", dict(trajectory=a.blocks, chain=0., baselines=()))]
@@ -81,6 +82,7 @@ def main(argv=None):
     p.add_argument("--trajectory", type=int, default=0, help="days per trajectory (0: the whole run)")
     p.add_argument("--blocks", type=int, default=0, help="also run trajectories of this many days, to measure the seams between them")
     p.add_argument("--swot", action="store_true"); p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--trajectory-prior", default=None, help="coupled | window (default: RunConfig's); the run folder 'window' holds the trajectory run whichever it is")
     p.add_argument("--threads", type=int, default=None); p.add_argument("--out", default="results/bench-window")
     p.add_argument("--seams-only", action="store_true", help="with --blocks: only the chained and independent block runs and their seams")
     p.add_argument("--quick", action="store_true", help="8 days, 4 members, 8 steps (a smoke run)")
@@ -119,7 +121,7 @@ def main(argv=None):
         print("\nday-to-day tendency spectrum, estimate (each member) / truth, geometric mean per third of the wavenumbers:")
         print(pd.DataFrame(rows).T.round(3).to_string())
         c = pd.DataFrame({"GenDA daily": cost(r["daily"]), "GenDA window": cost(r["window"])}).T
-        print("\ncost per assimilated day and member (window: window evaluations of the 35-channel net):")
+        print("\ncost per assimilated day and member (window: evaluations of the trajectory denoiser, each one network call per window or day):")
         print(c.round(2).to_string())
 
 
