@@ -567,7 +567,7 @@ COUPLING = dict(window=5, channels=None, coarsen=4, crops=30000, iters=30)  # `t
 def _prior(cfg:RunConfig, source:str="demo"):
     """The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the
     daily prior below σ = 1; `trajectory_prior="coupled"` is a `genda.sda.CoupledPrior` of the daily prior with a Gaussian
-    (`COUPLING`) of `source`'s training crops."""
+    (`COUPLING`) of `source`'s training crops (a window prior given as `cfg.prior` is used as it is)."""
     from genda.train import load_prior
     names = _prior_names(cfg)
     if cfg.trajectory and cfg.trajectory_prior == "coupled":
@@ -575,7 +575,10 @@ def _prior(cfg:RunConfig, source:str="demo"):
         from genda.baselines import crop_prior
         from genda.data import CHANNELS
         daily, k, f = load_prior(names["daily prior"]), COUPLING["window"], COUPLING["coarsen"]
-        if int(getattr(daily, "window", 1) or 1) > 1: raise ValueError(f"trajectory_prior='coupled' couples a daily prior; {cfg.prior!r} is a window prior")
+        w = int(getattr(daily, "window", 1) or 1)
+        if w > 1:   # a window prior of the user's (`prior=`): it is the trajectory prior
+            if cfg.trajectory < w: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {w} days")
+            return daily
         if cfg.trajectory < k: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {k} days (the coupled prior's Gaussian)")
         ch = [CHANNELS.index(c) for c in COUPLING["channels"] or CHANNELS]
         mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f)

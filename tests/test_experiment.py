@@ -265,3 +265,15 @@ def test_coupled_trajectory_prior_in_an_osse(tmp_path):
     assert gw.sizes["time"] == 5 and gw.zos.notnull().any()
     with pytest.raises(ValueError, match="trajectory_prior must be window or coupled"):
         RunConfig(trajectory_prior="network")
+
+
+def test_a_given_window_prior_is_the_trajectory_prior():
+    "With `prior=` a window prior, trajectories use it (the coupled default applies to daily priors); a daily prior cannot be a window."
+    from genda.experiment import RunConfig, _prior
+    from genda.train import _default_prior
+    w = str(_default_prior("demo-window"))
+    assert int(_prior(RunConfig(trajectory=6, prior=w)).window) == 5
+    with pytest.raises(ValueError, match="shorter than the prior's window of 5 days"):
+        _prior(RunConfig(trajectory=3, prior=w))
+    with pytest.raises(ValueError, match="needs a window prior"):
+        _prior(RunConfig(trajectory=6, prior=str(_default_prior("demo")), trajectory_prior="window"))
