@@ -520,9 +520,11 @@ class CoupledPrior(WindowPrior):
         cov = torch.as_tensor(cov, dtype=torch.float64); mu = torch.as_tensor(mu, dtype=torch.float64)
         k = self.window; n = len(mu) // k
         if len(mu) != k * n or cov.shape != (len(mu), len(mu)): raise ValueError(f"mean {tuple(mu.shape)} and covariance {tuple(cov.shape)} are not of {k} days")
-        eig = lambda S: [v.to(dtype) for v in (lambda lam, U: (lam.clamp(min=0), U))(*torch.linalg.eigh(S))]
+        def eig(S):  # eigenvalues (clipped at 0) and eigenvectors, in `dtype`
+            lam, U = torch.linalg.eigh(S)
+            return lam.clamp(min=0).to(dtype), U.to(dtype)
         self.mu, (self.lam, self.U), self.n = mu.to(dtype), eig(cov), n
-        self.marg = [(mu[p * n:(p + 1) * n].to(dtype), *eig(cov[p * n:(p + 1) * n, p * n:(p + 1) * n])) for p in range(k)]
+        self.marg = [(mu[p * n:(p + 1) * n].to(dtype), *eig(cov[p * n:(p + 1) * n, p * n:(p + 1) * n])) for p in range(k)]  # each day's marginal
 
     def crop_mean_model(self, n: int):  # L·C crop means
         "The daily prior's crop-mean model on every day, days independent (`genda.diffusion.initial_state`)."

@@ -234,13 +234,14 @@ def test_gaussian_baseline_in_an_osse(tmp_path):
         RunConfig(baselines=("kriging",))
 
 
-def test_coupled_trajectory_prior_in_an_osse(tmp_path):
+def test_coupled_trajectory_prior_in_an_osse(tmp_path, monkeypatch):
     """trajectory_prior="coupled" (the default): the daily prior coupled across days by a Gaussian of block means from the
     training crops (`genda.sda.CoupledPrior`) samples trajectories with skill; its Gaussian is the crops' block means';
     the shipped window network remains a choice."""
     import torch
-    from genda.experiment import RunConfig, run_osse, _prior, provenance
+    from genda.experiment import RunConfig, run_osse, _prior, provenance, COUPLING
     from genda.baselines import crop_prior
+    monkeypatch.setitem(COUPLING, "crops", 2000)   # a cheaper Gaussian than the shipped 30000 crops: _prior and the run each build one
     from genda.sda import CoupledPrior
     mu, B = crop_prior("demo", 32, 300, window=2, channels=[0], batch=100, ridge=0.)
     mc, Bc = crop_prior("demo", 32, 300, window=2, channels=[0], batch=100, coarsen=4, ridge=0.)

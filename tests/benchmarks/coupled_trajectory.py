@@ -11,38 +11,20 @@ trajectory, and its table printed beside that folder's day-by-day and window-net
 --ssh-sst-only: only the run's SSH and SST observations (as tests/benchmarks/gaussian_trajectory.py and gaussian_window.py),
 zos RMSE of the ensemble mean per day and over the run (--window 1: the daily prior alone, as a trajectory).
 """
-import argparse, time
+import argparse, sys, time
 from pathlib import Path
-import numpy as np, pandas as pd, xarray as xr, torch
-
-VARS = ["zos", "thetao", "so", "uo", "vo"]
-METRICS = ["rmse", "mu_2020a", "lambda_x_deg", "lambda_t_days", "crps", "spread_skill"]
+import pandas as pd, xarray as xr, torch
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_window import VARS, METRICS
 
 
 def ssh_sst_only(a, D):
     "gaussian_trajectory.py's setting (SSH and SST data only) with this prior: zos RMSE of the ensemble mean per day and over the run."
-    from genda import data as gd, sda
-    from genda.observe import load_obs, build_trajectory_operator
-    _, stats = gd.prepared("demo")
-    tr = xr.open_dataset(f"{a.out}/daily/truth.nc"); obs = load_obs(f"{a.out}/window/obs")
-    obs = {n: o for n, o in obs.items() if n.startswith(("ssh", "sst"))}
-    st = stats.sel(latitude=tr.latitude, longitude=tr.longitude)
-    days = pd.to_datetime(tr.time.values); t_obs = pd.to_datetime(obs["ssh_l4"].time.values)
-    pad = a.window // 2
-    tb = [d for d in pd.date_range(days[0] - pd.Timedelta(days=pad), days[-1] + pd.Timedelta(days=pad)) if d in t_obs]
-    A = build_trajectory_operator(obs, tb, tr.isel(time=0), st)
-    t0 = time.time()
-    x = sda.sample(D, A, A.y, A.std, (len(tb), len(gd.CHANNELS), 32, 32), members=a.members, progress=False, cg_iters=a.iters)
-    xm = x.mean(0); rows, spread = [], []
-    for i, d in enumerate(tb):
-        if d not in days: continue
-        m, sd = gd.channel_stats(st, "zos", d)
-        z = xm[i, 0].numpy() * np.asarray(sd) + np.asarray(m); t = tr.zos.sel(time=d).values; ok = np.isfinite(t)
-        rows.append(float(np.sqrt(np.mean((z[ok] - t[ok]) ** 2))))
-        spread.append(float(np.mean((x[:, i, 0].std(0).numpy() * np.asarray(sd))[ok] ** 2)))
-    e = np.array(rows); rms = float(np.sqrt((e ** 2).mean()))
-    print(f"{a.window}-day coupled prior (daily network), SSH and SST data only, {a.iters} iterations ({time.time() - t0:.0f} s): "
-          f"zos RMSE per day {np.round(e, 4).tolist()}\n  over the run {rms:.4f} m, spread / RMSE {np.sqrt(np.mean(spread)) / rms:.3f}", flush=True)
+    from genda import data as gd
+    from gaussian_trajectory import ssh_sst_setting, zos_trajectory
+    zos_trajectory(D, ssh_sst_setting(a.out), a.window // 2, (len(gd.CHANNELS), 32, 32),
+                   f"{a.window}-day coupled prior (daily network), SSH and SST data only, {a.iters} iterations",
+                   members=a.members, cg_iters=a.iters)
 
 
 def table(out, names):

@@ -30,6 +30,35 @@ class GaussianWindow(torch.nn.Module):
         return (self.mu + (z * self.lam / (self.lam + s2)) @ self.U.T).reshape(x.shape)
 
 
+def ssh_sst_setting(run):
+    "A bench_window.py run's truth, its SSH and SST observations, the normalisation stats on its tile, its days and the observed days."
+    _, stats = gd.prepared("demo")
+    tr = xr.open_dataset(f"{run}/daily/truth.nc"); obs = load_obs(f"{run}/window/obs")
+    obs = {n: o for n, o in obs.items() if n.startswith(("ssh", "sst"))}
+    st = stats.sel(latitude=tr.latitude, longitude=tr.longitude)
+    return tr, obs, st, pd.to_datetime(tr.time.values), pd.to_datetime(obs["ssh_l4"].time.values)
+
+
+def zos_trajectory(D, setting, pad, shape, label, channels=None, **kw):
+    "Sample the run's days (padded by `pad` observed days each side) as one trajectory with D; print the mean's zos RMSE per day and over the run."
+    tr, obs, st, days, t_obs = setting
+    tb = [d for d in pd.date_range(days[0] - pd.Timedelta(days=pad), days[-1] + pd.Timedelta(days=pad)) if d in t_obs]
+    A = build_trajectory_operator(obs, tb, tr.isel(time=0), st, **({"channels": channels} if channels else {}))
+    t0 = time.time()
+    x = sda.sample(D, A, A.y, A.std, (len(tb), *shape), progress=False, **kw)
+    xm = x.mean(0)                                                        # (L, C, H, W) normalised
+    rows, spread = [], []
+    for i, d in enumerate(tb):
+        if d not in days: continue
+        m, sd = gd.channel_stats(st, "zos", d)
+        z = xm[i, 0].numpy() * np.asarray(sd) + np.asarray(m); t = tr.zos.sel(time=d).values; ok = np.isfinite(t)
+        rows.append(float(np.sqrt(np.mean((z[ok] - t[ok]) ** 2))))
+        spread.append(float(np.mean((x[:, i, 0].std(0).numpy() * np.asarray(sd))[ok] ** 2)))
+    e = np.array(rows); rms = float(np.sqrt((e ** 2).mean()))
+    print(f"{label} ({time.time() - t0:.0f} s): zos RMSE per day "
+          f"{np.round(e, 4).tolist()}\n  over the run {rms:.4f} m, spread / RMSE {np.sqrt(np.mean(spread)) / rms:.3f}", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0]); p.add_argument("run")
     p.add_argument("--window", type=int, default=5); p.add_argument("--crops", type=int, default=30000)
@@ -37,11 +66,7 @@ def main():
     p.add_argument("--switch", type=float, nargs="*", default=[], help="also: the k-day window above this noise level, the 1-day prior below (as the shipped pair)")
     a = p.parse_args(); torch.set_num_threads(a.threads)
     names = ["zos", "thetao"]; ch = [gd.CHANNELS.index(c) for c in names]; k, C = a.window, len(names)
-    _, stats = gd.prepared("demo")
-    tr = xr.open_dataset(f"{a.run}/daily/truth.nc"); obs = load_obs(f"{a.run}/window/obs")
-    obs = {n: o for n, o in obs.items() if n.startswith(("ssh", "sst"))}
-    st = stats.sel(latitude=tr.latitude, longitude=tr.longitude)
-    days = pd.to_datetime(tr.time.values); t_obs = pd.to_datetime(obs["ssh_l4"].time.values)
+    setting = ssh_sst_setting(a.run)
     mu, B = crop_prior("demo", 32, a.crops, window=k, channels=ch)
     n = 1024 * C
     def G(w):  # the exact prior of the w middle days of the k-day window
@@ -52,23 +77,8 @@ def main():
     confs += [(f"{k}-day above sigma = {sw:g}, 1-day below", k, sw) for sw in a.switch]
     for label, w, sw in confs:
         D = sda.WindowPrior(Gs[w], daily=Gs[1] if sw else None, switch=sw or 1.)
-        pad = w // 2
-        tb = [d for d in pd.date_range(days[0] - pd.Timedelta(days=pad), days[-1] + pd.Timedelta(days=pad)) if d in t_obs]
-        A = build_trajectory_operator(obs, tb, tr.isel(time=0), st, channels=names)
-        t0 = time.time()
-        x = sda.sample(D, A, A.y, A.std, (len(tb), C, 32, 32), members=a.members, amp=None, progress=False)
-        xm = x.mean(0)                                                        # (L, C, H, W) normalised
-        rows, spread = [], []
-        for i, d in enumerate(tb):
-            if d not in days: continue
-            m, sd = gd.channel_stats(st, "zos", d)
-            z = xm[i, 0].numpy() * np.asarray(sd) + np.asarray(m); t = tr.zos.sel(time=d).values; ok = np.isfinite(t)
-            rows.append(float(np.sqrt(np.mean((z[ok] - t[ok]) ** 2))))
-            spread.append(float(np.mean((x[:, i, 0].std(0).numpy() * np.asarray(sd))[ok] ** 2)))
-        e = np.array(rows); rms = float(np.sqrt((e ** 2).mean()))
-        print(f"{label} exact Gaussian window prior through the trajectory sampler ({time.time() - t0:.0f} s): zos RMSE per day "
-              f"{np.round(e, 4).tolist()}\n  over the run {rms:.4f} m, spread / RMSE {np.sqrt(np.mean(spread)) / rms:.3f}", flush=True)
-
+        zos_trajectory(D, setting, w // 2, (C, 32, 32), f"{label} exact Gaussian window prior through the trajectory sampler",
+                       channels=names, members=a.members, amp=None)
 
 if __name__ == "__main__":
     main()
