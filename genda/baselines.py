@@ -253,18 +253,19 @@ def crop_prior(source:str="demo", # catalog source (its prepared, normalised dat
                ridge:float=1e-4, # added to the diagonal, times its mean (a full-rank B for n ≲ state size)
                window:int=1, # consecutive days per sample (a space-time prior: days then channels)
                channels:list|None=None, # channel indices kept (default: all)
-               coarsen:int=1, # > 1: the state is the crops' coarsen × coarsen block means (`genda.sda.CoupledPrior`)
+               coarsen:int=1, # > 1: the state is the crops' coarse values (`genda.sda.coarse`, `genda.sda.CoupledPrior`)
+               basis:str="blocks", # of the coarse values: "blocks" (coarsen × coarsen block means) | "dct" (lowest DCT modes)
               ) -> tuple:
     "Mean (k·C·size²,) and covariance of the normalised state over `n` random land-free crops (of `window` days) of a split (float64): the prior of `gaussian_baseline`."
     from genda.report import crop_source
+    from genda.sda import coarse
     src = crop_source(size, source, split, window)   # loaded once
     s1 = s2 = 0
     for i in range(0, n, batch):
         x = src.batch(min(batch, n - i), torch.Generator().manual_seed(seed + i))
         if channels is not None:
             C = x.shape[1] // window; x = x[:, [t * C + c for t in range(window) for c in channels]]
-        if coarsen > 1: x = torch.nn.functional.avg_pool2d(x, coarsen)
-        x = x.double().flatten(1)
+        x = coarse(x, coarsen, basis).double().flatten(1)
         s1 = s1 + x.sum(0); s2 = s2 + x.T @ x
     mu = s1 / n; B = (s2 / n - torch.outer(mu, mu)) * n / (n - 1)
     return mu, B + ridge * B.diagonal().mean() * torch.eye(len(B), dtype=B.dtype)

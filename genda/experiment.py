@@ -407,7 +407,7 @@ def _prior_names(cfg:RunConfig) -> dict:
     return {"prior": "demo-window", "daily prior": "demo"} if cfg.trajectory else {"prior": "demo"}
 
 def provenance(cfg:RunConfig) -> dict:
-    "What a run's results depend on beyond its parameters: the prior's and the U-Net's files, the prepared data's version, the observation model's and the sampler's."
+    "What a run's results depend on beyond its parameters: the prior's and the U-Net's files, the prepared data's version, the observation model's and the sampler's, and a coupled trajectory prior's `COUPLING`."
     from genda import data, observe, sda
     from genda.train import PRIORS, _default_prior
     from genda.regression import default_regression
@@ -415,6 +415,8 @@ def provenance(cfg:RunConfig) -> dict:
     if "unet" in cfg.baselines: out["regression"] = _digest(cfg.regression or default_regression())
     out["observation model"] = observe.OBS_MODEL
     out["sampler"] = sda.SAMPLER
+    if cfg.trajectory and cfg.trajectory_prior == "coupled":   # the coupled prior's Gaussian and solve are settings too
+        out["coupling"] = " ".join(f"{k}={'+'.join(v) if isinstance(v, (list, tuple)) else v}" for k, v in COUPLING.items())
     for s in dict.fromkeys([cfg.source, cfg.prior_source or cfg.source]):
         try: out[f"data {s}"] = data._prepared_folder(s).name   # carries the generated world's own key
         except Exception: pass                                   # an observation entry (OSE): its files are the data
@@ -562,7 +564,7 @@ def blocks(days, # the run's days
     if len(out) > 1 and len(out[-1]) < max(window, 1): last = out.pop(); out[-1] += last
     return out
 
-COUPLING = dict(window=5, channels=None, coarsen=4, crops=30000, iters=30)  # `trajectory_prior="coupled"`: days, channels (None: all), block size, training crops, Krylov iterations (06_sda's measurements)
+COUPLING = dict(window=5, channels=None, coarsen=4, basis="blocks", crops=30000, iters=30)  # `trajectory_prior="coupled"`: days, channels (None: all), coarsening factor and basis (`genda.sda.coarse`), training crops, Krylov iterations (06_sda's measurements)
 
 def _prior(cfg:RunConfig, source:str="demo"):
     """The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the
@@ -581,8 +583,9 @@ def _prior(cfg:RunConfig, source:str="demo"):
             return daily
         if cfg.trajectory < k: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {k} days (the coupled prior's Gaussian)")
         ch = [CHANNELS.index(c) for c in COUPLING["channels"] or CHANNELS]
-        mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f)
-        return CoupledPrior(daily, mu, B, k, ch, coarsen=f)
+        b = COUPLING.get("basis", "blocks")
+        mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f, basis=b)
+        return CoupledPrior(daily, mu, B, k, ch, coarsen=f, basis=b)
     pr = load_prior(names["prior"])
     w = int(getattr(pr, "window", 1))
     if cfg.trajectory and w < 2: raise ValueError(f"trajectory={cfg.trajectory} needs a window prior; {cfg.prior!r} is a daily prior")

@@ -13,7 +13,7 @@ from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, initi
 # %% auto #0
 __all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov',
            'noise_grid', 'cg', 'gmres', 'default_steps', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample',
-           'WindowPrior', 'assimilate', 'CoupledPrior', 'twin_check']
+           'WindowPrior', 'assimilate', 'dct_rows', 'coarse', 'fine', 'CoupledPrior', 'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -503,20 +503,52 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
     return out
 
 
+# %% ../nbs/06_sda.ipynb #acc6c5c1
+def dct_rows(n: int,  # signal length
+             m: int,  # number of modes
+             dtype=torch.float64):
+    "The first m rows (m, n) of the orthonormal DCT-II matrix: cosines of 0 .. m − 1 half-periods over the n points."
+    i = torch.arange(n, dtype=dtype); k = torch.arange(m, dtype=dtype)[:, None]
+    D = torch.cos(math.pi * (i + 0.5) * k / n) * math.sqrt(2 / n); D[0] = D[0] / math.sqrt(2)
+    return D
+
+def coarse(x,  # (..., H, W) fields
+           f: int,  # factor: (H/f) × (W/f) coarse values
+           basis: str = "blocks"):  # "blocks" (f × f block means) | "dct" (the lowest DCT modes, divided by f)
+    """c = P x, P with orthogonal rows of norm 1/f (so white noise σ on x is white noise σ/f on c): block means, or
+    the smooth low-pass of the lowest (H/f) × (W/f) DCT-II modes."""
+    if basis not in ("blocks", "dct"): raise ValueError(f"unknown basis {basis!r}: 'blocks' or 'dct'")
+    if f == 1: return x
+    H, W = x.shape[-2:]
+    if basis == "blocks": return torch.nn.functional.avg_pool2d(x.reshape(-1, 1, H, W), f).reshape(*x.shape[:-2], H // f, W // f)
+    return dct_rows(H, H // f, x.dtype) @ x @ dct_rows(W, W // f, x.dtype).T / f
+
+def fine(c,  # (..., h, w) coarse values
+         f: int,  # factor
+         basis: str = "blocks"):  # as `coarse`
+    "f² Pᵀ c, the fields (..., f·h, f·w) whose coarse values (`coarse`) are c and that carry nothing else: blocks of constant value, or a sum of smooth cosines."
+    if f == 1: return c
+    h, w = c.shape[-2:]
+    if basis == "blocks": return c.repeat_interleave(f, -2).repeat_interleave(f, -1)
+    return f * dct_rows(f * h, h, c.dtype).T @ c @ dct_rows(f * w, w, c.dtype)
+
 # %% ../nbs/06_sda.ipynb #3d7ee77a
 class CoupledPrior(WindowPrior):
     """Denoiser of trajectories (B, L, C, H, W): a daily prior on every day, coupled across days by a Gaussian model of
-    k consecutive days of some channels' f × f block means (days then channels), composed by windows as `WindowPrior`."""
+    k consecutive days of some channels' coarse fields c = P x (f × f block means or lowest DCT modes, `coarse`; days
+    then channels), composed by windows as `WindowPrior`."""
     def __init__(self,
                  daily,  # daily prior D(x, σ) on (B, C, H, W) (`genda.train.load_prior("demo")`)
                  mu,  # (k·c·h·w,) the Gaussian's mean: k days of c channels' block means, h = H / f (`genda.baselines.crop_prior`)
                  cov,  # (k·c·h·w, k·c·h·w) its covariance
                  window: int,  # k
                  channels: list,  # indices of the c coupled channels in the daily prior's state
-                 coarsen: int = 1,  # f: the Gaussian models f × f block means
+                 coarsen: int = 1,  # f: the Gaussian models (H/f) × (W/f) coarse values per channel
+                 basis: str = "blocks",  # of the coarse values: "blocks" (f × f block means) | "dct" (lowest DCT modes)
                  dtype=torch.float32):  # of the Gaussian terms (computed outside autocast)
         super().__init__(daily, window=window)
-        self.ch, self.f, self.channels = list(channels), int(coarsen), getattr(daily, "channels", None)
+        self.ch, self.f, self.basis, self.channels = list(channels), int(coarsen), basis, getattr(daily, "channels", None)
+        coarse(torch.zeros(1, 1, self.f, self.f), self.f, basis)  # an unknown basis fails here
         cov = torch.as_tensor(cov, dtype=torch.float64); mu = torch.as_tensor(mu, dtype=torch.float64)
         k = self.window; n = len(mu) // k
         if len(mu) != k * n or cov.shape != (len(mu), len(mu)): raise ValueError(f"mean {tuple(mu.shape)} and covariance {tuple(cov.shape)} are not of {k} days")
@@ -541,7 +573,7 @@ class CoupledPrior(WindowPrior):
         j, pos = self.windows(L)
         with torch.autocast(device_type=x.device.type, enabled=False):
             c = x[:, :, self.ch].to(self.mu.dtype).flatten(0, 1)
-            c = (torch.nn.functional.avg_pool2d(c, f) if f > 1 else c).reshape(B, L, -1)        # block means (B, L, n)
+            c = coarse(c, f, self.basis).reshape(B, L, -1)                                    # coarse values (B, L, n)
             s2 = (s.to(c.dtype) / f)[:, None, None] ** 2                                      # their noise variance
             w = c[:, torch.arange(J)[:, None] + torch.arange(k)].flatten(2)                   # windows (B, J, k·n)
             zf = ((w - self.mu) @ self.U) * (self.lam / (self.lam + s2))
@@ -551,8 +583,7 @@ class CoupledPrior(WindowPrior):
                 Up = self.U[p * self.n:(p + 1) * self.n]
                 corr[:, i] = (self.mu[p * self.n:(p + 1) * self.n] + zf[:, j[i]] @ Up.T
                               - m1 - (((c[:, i] - m1) @ U1) * (l1 / (l1 + s2))) @ U1.T)
-            corr = corr.reshape(B, L, len(self.ch), H // f, W // f)
-            if f > 1: corr = corr.repeat_interleave(f, -2).repeat_interleave(f, -1)      # f² Pᵀ
+            corr = fine(corr.reshape(B, L, len(self.ch), H // f, W // f), f, self.basis)     # f² Pᵀ
         return out.index_add(2, torch.tensor(self.ch, device=x.device), corr.to(out.dtype))
 
 # %% ../nbs/06_sda.ipynb #193f3e1d

@@ -53,6 +53,7 @@ def main():
     p.add_argument("--out", default="results/bench-window"); p.add_argument("--window", type=int, default=5)
     p.add_argument("--crops", type=int, default=30000); p.add_argument("--channels", nargs="+", default=["zos", "thetao"])
     p.add_argument("--coarsen", type=int, default=2); p.add_argument("--iters", type=int, default=30)
+    p.add_argument("--basis", default="blocks", help="blocks | dct (genda.sda.coarse)")
     p.add_argument("--threads", type=int, default=2); p.add_argument("--members", type=int, default=8)
     p.add_argument("--name", default=None); p.add_argument("--ssh-sst-only", action="store_true")
     p.add_argument("--table", nargs="*", default=None, help="only print the table of these runs in --out")
@@ -60,13 +61,13 @@ def main():
     if a.table is not None: return table(a.out, a.table)
     import yaml
     from genda import experiment as ex
-    ex.COUPLING.update(window=a.window, channels=tuple(a.channels), coarsen=a.coarsen, crops=a.crops, iters=a.iters)
+    ex.COUPLING.update(window=a.window, channels=tuple(a.channels), coarsen=a.coarsen, basis=a.basis, crops=a.crops, iters=a.iters)
     cfg = yaml.safe_load(open(Path(a.out) / "window" / "config.yaml"))
     keep = {k: v for k, v in cfg.items() if k in ex.RunConfig.__dataclass_fields__ and k not in ("out", "provenance")}
-    name = a.name or f"coupled{a.window}-f{a.coarsen}-it{a.iters}-" + "-".join(a.channels)
+    name = a.name or f"coupled{a.window}-f{a.coarsen}{'' if a.basis == 'blocks' else a.basis}-it{a.iters}-" + "-".join(a.channels)
     rc = ex.RunConfig(**{**keep, "trajectory_prior": "coupled", "out": str(Path(a.out) / name)})
     t = time.time(); D = ex._prior(rc, rc.source)
-    print(f"coupled prior: Gaussian of {a.window} days of {a.channels} {a.coarsen}x{a.coarsen} block means from {a.crops} crops, {time.time() - t:.0f} s", flush=True)
+    print(f"coupled prior: Gaussian of {a.window} days of {a.channels} {a.coarsen}x{a.coarsen} {a.basis} coarse values from {a.crops} crops, {time.time() - t:.0f} s", flush=True)
     if a.ssh_sst_only: return ssh_sst_only(a, D)
     t = time.time(); ex.run_osse(rc); print(f"{name}: {time.time() - t:.0f} s", flush=True)
     table(a.out, [name])

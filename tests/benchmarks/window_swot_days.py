@@ -5,6 +5,8 @@ beside the share of the tile the day's SWOT swath covers.
     python tests/benchmarks/bench_window.py --swot --out /tmp/bws
     python tests/benchmarks/window_swot_days.py /tmp/bw /tmp/bws
 
+(the run folders' `window` is the trajectory run, whichever trajectory prior made it).
+
 Used on 2026-12-02 (bench_window_swot_cpu_2026-12-02.txt): a day assimilated alone gains only where today's swath is,
 a trajectory also from its neighbours' passes, OI from every pass within its ±5-day window.
 """
@@ -31,9 +33,11 @@ def main():
     for i, d in enumerate(tr.time.values):
         print(f"{str(d)[:10]:<11} {cover(d):5.2f} " + " ".join(f"{float(np.sqrt(v[i])):13.4f}" for v in cols.values()))
     print(f"{'all':<11} {'':5} " + " ".join(f"{float(np.sqrt(v.mean())):13.4f}" for v in cols.values()))
+    crossed = np.array([cover(d) > 0.1 for d in tr.time.values])   # days whose swath covers more than a tenth of the tile
     for name in ("daily", "window", "oi"):
         ratio = lambda sl: float(np.sqrt(cols[name + ' +SWOT'][sl].mean() / cols[name][sl].mean()))
-        print(f"SWOT ratio {name}: all days {ratio(slice(None)):.3f}, first two days {ratio(slice(0, 2)):.3f}")
+        print(f"SWOT ratio {name}: all days {ratio(slice(None)):.3f}, first two days {ratio(slice(0, 2)):.3f}, "
+              f"the {crossed.sum()} days its swath crosses (> 10 % of the tile) {ratio(crossed):.3f}")
 
 
 if __name__ == "__main__":
