@@ -327,7 +327,7 @@ class RunConfig:
     steps:int|None = None # sampler steps (None: genda.sda.default_steps, the fewest that meet 06_sda's exact-posterior targets: MMPS 16, 24 for trajectories; SDA 256, the study's)
     members:int = 8 # ensemble size
     trajectory:int = 0 # GenDA over trajectories of this many consecutive days sampled jointly with the window prior (0: each day alone with the daily prior); a trajectory is the unit a run resumes by
-    trajectory_prior:str = "coupled" # trajectories' prior: coupled (the daily prior on every day, coupled across days by a 5-day Gaussian of every channel's 4 × 4 block means from the training crops: `genda.sda.CoupledPrior`, `COUPLING`) | window (the shipped 5-day window network, the daily prior below σ = 1)
+    trajectory_prior:str = "coupled" # trajectories' prior: coupled (the daily prior on every day, coupled across days by a 5-day Gaussian of every channel's lowest (H/4) × (W/4) DCT modes from the training crops: `genda.sda.CoupledPrior`, `COUPLING`) | window (the shipped 5-day window network, the daily prior below σ = 1)
     chain:float = 0.02 # consecutive trajectories are chained: each member starts from the same member's last days of the previous trajectory, bound with this error std (normalised units); 0: trajectories drawn independently
     gamma:float = 0.1 # SDA likelihood inflation
     cg_iters:int|None = None # MMPS: largest number of Krylov iterations per step (None: genda.sda's default, 10)
@@ -564,7 +564,7 @@ def blocks(days, # the run's days
     if len(out) > 1 and len(out[-1]) < max(window, 1): last = out.pop(); out[-1] += last
     return out
 
-COUPLING = dict(window=5, channels=None, coarsen=4, basis="blocks", crops=30000, iters=30)  # `trajectory_prior="coupled"`: days, channels (None: all), coarsening factor and basis (`genda.sda.coarse`), training crops, Krylov iterations (06_sda's measurements)
+COUPLING = dict(window=5, channels=None, coarsen=4, basis="dct", crops=30000, iters=30)  # `trajectory_prior="coupled"`: days, channels (None: all), coarsening factor and basis (`genda.sda.coarse`: the lowest (H/4)² DCT modes), training crops, Krylov iterations (06_sda's measurements)
 
 def _prior(cfg:RunConfig, source:str="demo"):
     """The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the

@@ -236,7 +236,8 @@ def test_gaussian_baseline_in_an_osse(tmp_path):
 
 def test_coupled_trajectory_prior_in_an_osse(tmp_path, monkeypatch):
     """trajectory_prior="coupled" (the default): the daily prior coupled across days by a Gaussian of block means from the
-    training crops (`genda.sda.CoupledPrior`) samples trajectories with skill; its Gaussian is the crops' block means';
+    training crops (`genda.sda.CoupledPrior`) samples trajectories with skill; its Gaussian is the crops' block means'
+    (or their lowest DCT modes');
     the shipped window network remains a choice."""
     import torch
     from genda.experiment import RunConfig, run_osse, _prior, provenance, COUPLING
@@ -248,6 +249,10 @@ def test_coupled_trajectory_prior_in_an_osse(tmp_path, monkeypatch):
     P = torch.nn.functional.avg_pool2d(torch.eye(1024, dtype=torch.float64).reshape(1024, 1, 32, 32), 4).reshape(1024, 64)
     P2 = torch.block_diag(P, P).T                                                           # (128, 2048) block means of 2 days
     assert torch.allclose(mc, P2 @ mu, atol=1e-6) and torch.allclose(Bc, P2 @ B @ P2.T, atol=1e-6)
+    from genda.sda import dct_rows                                                           # basis="dct": the lowest 8 x 8 DCT modes / 4
+    md, Bd = crop_prior("demo", 32, 300, window=2, channels=[0], batch=100, coarsen=4, basis="dct", ridge=0.)
+    Q = torch.kron(dct_rows(32, 8), dct_rows(32, 8)) / 4; Q2 = torch.block_diag(Q, Q)
+    assert torch.allclose(md, Q2 @ mu, atol=1e-5) and torch.allclose(Bd, Q2 @ B @ Q2.T, atol=1e-5)
     cfg = RunConfig(start="2012-07-03", days=6, trajectory=6, trajectory_prior="coupled", members=2, steps=3, baselines=(),
                     out=str(tmp_path / "run"))
     assert isinstance(_prior(cfg), CoupledPrior) and set(provenance(cfg)) >= {"daily prior"} and "prior" not in provenance(cfg)
