@@ -583,9 +583,8 @@ def _prior(cfg:RunConfig, source:str="demo"):
             return daily
         if cfg.trajectory < k: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {k} days (the coupled prior's Gaussian)")
         ch = [CHANNELS.index(c) for c in COUPLING["channels"] or CHANNELS]
-        b = COUPLING.get("basis", "blocks")
-        mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f, basis=b)
-        return CoupledPrior(daily, mu, B, k, ch, coarsen=f, basis=b)
+        mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f, basis=COUPLING["basis"])
+        return CoupledPrior(daily, mu, B, k, ch, coarsen=f, basis=COUPLING["basis"])
     pr = load_prior(names["prior"])
     w = int(getattr(pr, "window", 1))
     if cfg.trajectory and w < 2: raise ValueError(f"trajectory={cfg.trajectory} needs a window prior; {cfg.prior!r} is a daily prior")

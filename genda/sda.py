@@ -11,9 +11,9 @@ from tqdm.auto import tqdm
 from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, initial_state
 
 # %% auto #0
-__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'vp_cos_tmax', 'clamped', 'tweedie_cov',
-           'noise_grid', 'cg', 'gmres', 'default_steps', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided', 'sample',
-           'WindowPrior', 'assimilate', 'dct_rows', 'coarse', 'fine', 'CoupledPrior', 'twin_check']
+__all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'BASES', 'vp_cos_tmax', 'clamped',
+           'tweedie_cov', 'noise_grid', 'cg', 'gmres', 'default_steps', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided',
+           'sample', 'WindowPrior', 'assimilate', 'dct_rows', 'coarse', 'fine', 'CoupledPrior', 'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -506,22 +506,24 @@ def assimilate(prior,  # denoiser on normalised (B, C, H, W) states (genda.train
 # %% ../nbs/06_sda.ipynb #acc6c5c1
 def dct_rows(n: int,  # signal length
              m: int,  # number of modes
-             dtype=torch.float64):
+             dtype=torch.float64, device=None):
     "The first m rows (m, n) of the orthonormal DCT-II matrix: cosines of 0 .. m − 1 half-periods over the n points."
-    i = torch.arange(n, dtype=dtype); k = torch.arange(m, dtype=dtype)[:, None]
+    i = torch.arange(n, dtype=dtype, device=device); k = torch.arange(m, dtype=dtype, device=device)[:, None]
     D = torch.cos(math.pi * (i + 0.5) * k / n) * math.sqrt(2 / n); D[0] = D[0] / math.sqrt(2)
     return D
+
+BASES = ("blocks", "dct")
 
 def coarse(x,  # (..., H, W) fields
            f: int,  # factor: (H/f) × (W/f) coarse values
            basis: str = "blocks"):  # "blocks" (f × f block means) | "dct" (the lowest DCT modes, divided by f)
     """c = P x, P with orthogonal rows of norm 1/f (so white noise σ on x is white noise σ/f on c): block means, or
     the smooth low-pass of the lowest (H/f) × (W/f) DCT-II modes."""
-    if basis not in ("blocks", "dct"): raise ValueError(f"unknown basis {basis!r}: 'blocks' or 'dct'")
+    if basis not in BASES: raise ValueError(f"unknown basis {basis!r}: one of {BASES}")
     if f == 1: return x
     H, W = x.shape[-2:]
     if basis == "blocks": return torch.nn.functional.avg_pool2d(x.reshape(-1, 1, H, W), f).reshape(*x.shape[:-2], H // f, W // f)
-    return dct_rows(H, H // f, x.dtype) @ x @ dct_rows(W, W // f, x.dtype).T / f
+    return dct_rows(H, H // f, x.dtype, x.device) @ x @ dct_rows(W, W // f, x.dtype, x.device).T / f
 
 def fine(c,  # (..., h, w) coarse values
          f: int,  # factor
@@ -530,7 +532,7 @@ def fine(c,  # (..., h, w) coarse values
     if f == 1: return c
     h, w = c.shape[-2:]
     if basis == "blocks": return c.repeat_interleave(f, -2).repeat_interleave(f, -1)
-    return f * dct_rows(f * h, h, c.dtype).T @ c @ dct_rows(f * w, w, c.dtype)
+    return f * dct_rows(f * h, h, c.dtype, c.device).T @ c @ dct_rows(f * w, w, c.dtype, c.device)
 
 # %% ../nbs/06_sda.ipynb #3d7ee77a
 class CoupledPrior(WindowPrior):
@@ -548,7 +550,7 @@ class CoupledPrior(WindowPrior):
                  dtype=torch.float32):  # of the Gaussian terms (computed outside autocast)
         super().__init__(daily, window=window)
         self.ch, self.f, self.basis, self.channels = list(channels), int(coarsen), basis, getattr(daily, "channels", None)
-        coarse(torch.zeros(1, 1, self.f, self.f), self.f, basis)  # an unknown basis fails here
+        if basis not in BASES: raise ValueError(f"unknown basis {basis!r}: one of {BASES}")
         cov = torch.as_tensor(cov, dtype=torch.float64); mu = torch.as_tensor(mu, dtype=torch.float64)
         k = self.window; n = len(mu) // k
         if len(mu) != k * n or cov.shape != (len(mu), len(mu)): raise ValueError(f"mean {tuple(mu.shape)} and covariance {tuple(cov.shape)} are not of {k} days")
