@@ -52,7 +52,7 @@ class WorldConfig:
     pad_y: float = 1.25          # model domain height / output box height (keeps the periodic wrap away)
     cfl: float = 0.3             # u dt / dx for the time step (pseudo-spectral AB3 needs < ~0.35)
     umax: float = 2.0            # least speed (m/s) assumed for the time step (adapted daily to 1.2 x the max speed)
-    sqg_n: float | None = 6e-3   # buoyancy frequency (s-1) of the surface SQG layer: SST/SSS anomalies feed SSH/currents (None: off)
+    sqg_n: float | None = None   # buoyancy frequency (s-1) of the surface SQG layer: SST/SSS anomalies feed SSH/currents (0: off); v2 6e-3, v3 4.5e-3 (None: version default)
     sst_south: float = 25.0      # background SST at the southern model edge (degC)
     sst_north: float = 15.0      # background SST at the northern model edge (degC)
     sst_front: float | None = None # extra SST drop across the jet front (degC); v2 5 (None: version default)
@@ -88,8 +88,8 @@ class WorldConfig:
 
 V3_FIELDS = ("version", "jet_restore_days", "sst_season_front", "steric_depth", "sqg_depth", "jet_deep_frac")  # not in a v2 config's key/attrs
 WORLD_DEFAULTS = {  # version -> defaults of the fields left None
-    2: dict(jet_speed=1.3, jet_width_km=45.0, drag_days=15.0, sst_front=5.0, sst_season=3.0, relax_days=40.0),
-    3: dict(jet_speed=1.0, jet_width_km=45.0, drag_days=15.0, sst_front=6.0, sst_season=4.5, relax_days=20.0),
+    2: dict(jet_speed=1.3, jet_width_km=45.0, drag_days=15.0, sst_front=5.0, sst_season=3.0, relax_days=40.0, sqg_n=6e-3),
+    3: dict(jet_speed=1.0, jet_width_km=45.0, drag_days=15.0, sst_front=6.0, sst_season=4.5, relax_days=20.0, sqg_n=4.5e-3),
 }
 
 

@@ -107,3 +107,10 @@ def test_world_metrics_known_answers():
     tab = world.targets_table({"a": m, "b": off})
     assert list(tab.index) == list(world.WORLD_TARGETS) and tab.loc["geo_r2", "a met"] == "yes"
     assert tab.loc["front_offset", "b met"] == "no"
+
+def test_demo_world_meets_gulf_stream_targets():
+    "Issue 12: the shipped 3-year demo world (world v3, generated and cached once, 2-3 CPU-minutes) meets every Gulf Stream target."
+    m = world.world_metrics(world.demo_world())
+    tab = world.targets_table({"demo": m})
+    print(tab.to_string())
+    assert (tab["demo met"] == "yes").all(), tab[tab["demo met"] != "yes"].to_string()
