@@ -60,6 +60,12 @@ def test_v2_unchanged_by_v3_fields():
     assert world.config_key(v3) != world.config_key(world.WorldConfig(version=3, jet_restore_days=5.0))
     with pytest.raises(ValueError, match="unknown world version"): world.WorldConfig(version=9).resolved()
 
+def test_sqg_n_defaults_per_version():
+    "The SQG buoyancy frequency is a per-version default (v2 6e-3, unchanged; v3 4.5e-3 since 2026-12-03); 0 switches the layer off."
+    assert world.WorldConfig(version=2).resolved().sqg_n == 6e-3 and world.WorldConfig().resolved().sqg_n == 4.5e-3
+    assert world.config_key(world.WorldConfig()) != world.config_key(world.WorldConfig(sqg_n=6e-3))
+    assert not world.QGModel(world.WorldConfig(nx=16, sqg_n=0)).sqg.any() and world.QGModel(world.WorldConfig(nx=16)).sqg.any()
+
 def test_v3_world_differs_and_is_deterministic():
     a = world.make_world(**SMALL, version=3)
     b = world.make_world(**SMALL, version=3)
