@@ -13,7 +13,8 @@ from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, initi
 # %% auto #0
 __all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'BASES', 'vp_cos_tmax', 'clamped',
            'tweedie_cov', 'noise_grid', 'cg', 'gmres', 'default_steps', 'Guidance', 'MMPS', 'SDA', 'DPS', 'guided',
-           'sample', 'WindowPrior', 'assimilate', 'dct_rows', 'coarse', 'fine', 'CoupledPrior', 'twin_check']
+           'sample', 'WindowPrior', 'assimilate', 'dct_rows', 'check_basis', 'coarse', 'fine', 'CoupledPrior',
+           'twin_check']
 
 # %% ../nbs/06_sda.ipynb #40126df6
 def vp_cos_tmax(sigma_max: float,  # largest allowed sigma/alpha (EDM noise level)
@@ -514,12 +515,17 @@ def dct_rows(n: int,  # signal length
 
 BASES = ("blocks", "dct")
 
+def check_basis(basis: str) -> str:
+    "`basis` if it is one of `BASES`, else a ValueError naming them."
+    if basis not in BASES: raise ValueError(f"unknown basis {basis!r}: one of {BASES}")
+    return basis
+
 def coarse(x,  # (..., H, W) fields
            f: int,  # factor: (H/f) × (W/f) coarse values
            basis: str = "blocks"):  # "blocks" (f × f block means) | "dct" (the lowest DCT modes, divided by f)
     """c = P x, P with orthogonal rows of norm 1/f (so white noise σ on x is white noise σ/f on c): block means, or
     the smooth low-pass of the lowest (H/f) × (W/f) DCT-II modes."""
-    if basis not in BASES: raise ValueError(f"unknown basis {basis!r}: one of {BASES}")
+    check_basis(basis)
     if f == 1: return x
     H, W = x.shape[-2:]
     if basis == "blocks": return torch.nn.functional.avg_pool2d(x.reshape(-1, 1, H, W), f).reshape(*x.shape[:-2], H // f, W // f)
@@ -529,6 +535,7 @@ def fine(c,  # (..., h, w) coarse values
          f: int,  # factor
          basis: str = "blocks"):  # as `coarse`
     "f² Pᵀ c, the fields (..., f·h, f·w) whose coarse values (`coarse`) are c and that carry nothing else: blocks of constant value, or a sum of smooth cosines."
+    check_basis(basis)
     if f == 1: return c
     h, w = c.shape[-2:]
     if basis == "blocks": return c.repeat_interleave(f, -2).repeat_interleave(f, -1)
@@ -549,8 +556,7 @@ class CoupledPrior(WindowPrior):
                  basis: str = "blocks",  # of the coarse values: "blocks" (f × f block means) | "dct" (lowest DCT modes)
                  dtype=torch.float32):  # of the Gaussian terms (computed outside autocast)
         super().__init__(daily, window=window)
-        self.ch, self.f, self.basis, self.channels = list(channels), int(coarsen), basis, getattr(daily, "channels", None)
-        if basis not in BASES: raise ValueError(f"unknown basis {basis!r}: one of {BASES}")
+        self.ch, self.f, self.basis, self.channels = list(channels), int(coarsen), check_basis(basis), getattr(daily, "channels", None)
         cov = torch.as_tensor(cov, dtype=torch.float64); mu = torch.as_tensor(mu, dtype=torch.float64)
         k = self.window; n = len(mu) // k
         if len(mu) != k * n or cov.shape != (len(mu), len(mu)): raise ValueError(f"mean {tuple(mu.shape)} and covariance {tuple(cov.shape)} are not of {k} days")
