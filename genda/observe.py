@@ -340,7 +340,7 @@ ERROR_PRESETS = {   # observation errors (physical units); the sources are in th
         "l4_noise": True,
         "winds": 1.5, "winds_relative": False, "winds_km": 100.},  # winds: 1.5 m/s, Gaussian-correlated over 100 km
 }
-OBS_MODEL = 4  # version of the simulated errors and their operator (2: L4 errors against the smoothed truth, correlated errors in blocks; 3: swath bias and tilt as shared error modes; 4: gridded correlated errors in the solve, not in blocks); run provenance
+OBS_MODEL = 5  # version of the simulated errors and their operator (2: L4 errors against the smoothed truth, correlated errors in blocks; 3: swath bias and tilt as shared error modes; 4: gridded correlated errors in the solve, not in blocks; 5: in a trajectory, L4 maps see the days around theirs through their time kernel and their noise couples those days); run provenance
 NOISE = ERROR_PRESETS["study"]          # the study preset under its former name
 _REAL = ERROR_PRESETS["realistic"]
 
@@ -481,6 +481,7 @@ def simulate_l4(truth:xr.Dataset, product:str="ssh", # "ssh" | "sst" | "sss"
         tres = np.sqrt(smooth_field((sm - smooth_field(f, lat, lon, sl))**2, lat, lon, 2*sl, st))
         sm = sm + floor*correlated_noise(sm.shape, lat, lon, math.sqrt(2)*sl, _rngs(seed, product + "_l4"), math.sqrt(2)*st)
         extra = dict(std_correlated=xr.DataArray(err, dims=("time", "latitude", "longitude")), corr_length_km=math.sqrt(2)*sl,
+                     corr_length_days=math.sqrt(2)*st,  # the floor's noise (a trajectory's operator smooths in time: no smoothing residual there)
                      std_smoothed=np.sqrt(floor**2 + tres**2),
                      error_model=f"smoothing residual + floor {floor:g} x noise correlated like the map")
     elif noise: sm = sm + err*_rngs(seed, product + "_l4").standard_normal(sm.shape)
@@ -608,8 +609,10 @@ class GaussianSmoother(nn.Module):
 
 class SmoothSample(nn.Module):
     "Gaussian smoothing of one channel, then point sampling: x (B, C, H, W) -> (B, M)."
-    def __init__(self, channel:int, smoother:GaussianSmoother, idx, w):
+    def __init__(self, channel:int, smoother:GaussianSmoother, idx, w,
+                 sigma_days:float=0.): # the product's smoothing in time (a trajectory's operator smooths its days with it, `TrajectoryOperator`)
         super().__init__()
+        self.sigma_days = float(sigma_days)
         self.smoother, self.sample = smoother, PointSample(0, idx, w)
         self.channel = channel
     def forward(self, x):
@@ -619,8 +622,10 @@ class GridErrorCov(nn.Module):
     "Error covariance of gridded data at pixels `pix`: R v = w² v + c (K_y ⊗ K_x)(c v), K Gaussian kernels exp(−d²/2L²)."
     def __init__(self, pix, lat, lon, # flat pixel index (M,) of each observation; grid coordinates
                  white, corr, # (M,) std of the white and of the correlated part
-                 length_km:float): # Gaussian correlation length L
+                 length_km:float, # Gaussian correlation length L
+                 length_days:float=0.): # Gaussian correlation time of the correlated part between days (`TrajectoryOperator`); 0: independent days
         super().__init__()
+        self.length_days = float(length_days)
         lat, lon = np.asarray(lat, float), np.asarray(lon, float)
         gy, gx = gauss_matrices(lat, lon, length_km)
         self.H, self.W = len(lat), len(lon)
@@ -629,11 +634,16 @@ class GridErrorCov(nn.Module):
         self.register_buffer("kx", torch.as_tensor(gx[len(lat)//2], dtype=torch.float32))  # one row: K_y ⊗ K_x is symmetric PSD
         self.register_buffer("white", torch.as_tensor(white, dtype=torch.float32))
         self.register_buffer("corr", torch.as_tensor(corr, dtype=torch.float32))
+    def scatter(self, v):
+        "c v on the grid (B, H, W), 0 where nothing is observed."
+        g = v.new_zeros(v.shape[0], self.H*self.W); g[:, self.pix] = self.corr.to(v.dtype)*v
+        return g.view(-1, self.H, self.W)
+    def gather(self, g):
+        "c (K_y ⊗ K_x) g at the observed pixels (B, M)."
+        dt = g.dtype
+        return self.corr.to(dt)*torch.einsum("ij,bjw,vw->biv", self.ky.to(dt), g, self.kx.to(dt)).flatten(1)[:, self.pix]
     def forward(self, v):
-        dt = v.dtype; c = self.corr.to(dt)
-        g = v.new_zeros(v.shape[0], self.H*self.W); g[:, self.pix] = c*v
-        g = torch.einsum("ij,bjw,vw->biv", self.ky.to(dt), g.view(-1, self.H, self.W), self.kx.to(dt))
-        return self.white.to(dt)**2*v + c*g.flatten(1)[:, self.pix]
+        return self.white.to(v.dtype)**2*v + self.gather(self.scatter(v))
     def precond(self, v, a):
         """≈ (R + diag a)⁻¹ v, a preconditioner for the guidance's solve, exact when a is uniform: on the whole grid
         R + a ≈ C (α I + K_y ⊗ K_x) C (α = mean((w² + a)/c²); exact for uniform w, c) through the kernels'
@@ -876,7 +886,7 @@ def build_operator(obs:dict, # observation set (physical units)
         if sig:
             key = (c, float(sig))
             if key not in smoothers: smoothers[key] = GaussianSmoother(lat, lon, float(sig), mask)
-            part = SmoothSample(c, smoothers[key], idx, wt)
+            part = SmoothSample(c, smoothers[key], idx, wt, float(ds.attrs.get("sigma_days") or 0))
             gm = smoothers[key](torch.as_tensor(mean, dtype=torch.float64)[None].float())[0].double().numpy()
             ref = (gm.ravel()[idx]*wt).sum(-1)                       # G(mean) at the obs
         else:
@@ -886,7 +896,8 @@ def build_operator(obs:dict, # observation set (physical units)
         if B is not None: covs[name] = LowRankErrorCov(white/scale, B/scale)
         if correlated and not blocks > 0 and "obs" not in ds.dims and L > 0 and np.any(sc > 0):
             c2 = np.minimum(sc**2, s**2)*(1 - nugget)
-            covs[name] = GridErrorCov(idx[np.arange(len(idx)), wt.argmax(1)], lat, lon, np.sqrt(s**2 - c2)/scale, np.sqrt(c2)/scale, L)
+            covs[name] = GridErrorCov(idx[np.arange(len(idx)), wt.argmax(1)], lat, lon, np.sqrt(s**2 - c2)/scale, np.sqrt(c2)/scale, L,
+                                        float(ds.attrs.get("corr_length_days") or 0))
         ys.append((v - ref)/scale); ss.append(s/scale)
     y = np.concatenate(ys) if ys else np.zeros(0); s = np.concatenate(ss) if ss else np.zeros(0)
     return Operator(parts, y, s, covs)
@@ -931,23 +942,89 @@ class _Blocks(nn.Module):
                           for o, u, b in zip(self.ops, parts, aa)], -1)
 
 class TrajectoryOperator(_Blocks):
-    "Observations of a trajectory x (B, L, C, H, W): day d's operator on x[:, d], stacked; `y`, `std` and `day` (M,) (the day index of each observation)."
-    def __init__(self, ops:list): # one operator per day (`Operator`, or any module with `y`, `std`)
+    """Observations of a trajectory x (B, L, C, H, W): day d's operator on x[:, d], stacked; `y`, `std` and `day` (M,) (the
+    day index of each observation). Products smoothed in time (`SmoothSample.sigma_days`: L4 maps) see the trajectory's
+    days through their time kernel, w_dd' ∝ exp(−(t_d − t_d')²/2σ_t²), as the maps were made, on the days with ±3σ_t of
+    the trajectory around them; what stays error there, the maps' noise, persists from day to day (`GridErrorCov.length_days`)
+    and couples those days in R, R_dd' = exp(−(t_d − t_d')²/2T²) C_d K C_d'. Near the trajectory's ends a map is compared
+    with its day alone, its error (time-smoothing residual included) independent from day to day, as for a single day: a
+    truncated window there turned the residual into precise-looking data the members met with oscillations in time."""
+    def __init__(self, ops:list, # one operator per day (`Operator`, or any module with `y`, `std`)
+                 times=None, # the days' times in days (default 0, 1, ..., L − 1): the lags of errors correlated in time
+                 time_smoothing:bool=True): # products smoothed in time see the days around theirs (False: each day alone)
         super().__init__(ops)
         self.register_buffer("day", torch.cat([torch.full((n,), d, dtype=torch.long) for d, n in enumerate(self.sizes)]))
+        t = torch.arange(len(ops), dtype=torch.float64) if times is None else torch.as_tensor(np.asarray(times, float))
+        tt, reach = t[:, None] - t[None], torch.minimum(t - t[0], t[-1] - t)
+        sig = {p.sigma_days for o in ops for p in getattr(o, "parts", {}).values() if getattr(p, "sigma_days", 0) > 0}
+        self.full = {s: reach >= 3*s - 1e-9 for s in sig} if time_smoothing and len(ops) > 1 else {}   # days holding ±3σ_t
+        gt = lambda s: torch.where(self.full[s][:, None], torch.exp(-0.5*(tt/s)**2)*(tt.abs() <= reach[:, None] + 1e-9), torch.eye(len(t), dtype=t.dtype))
+        self.mix = {s: gt(s)/gt(s).sum(1, keepdim=True) for s in self.full}   # (L, L) weights per σ_t; other days see themselves
+        self.slots = {}   # product -> [(day, slice of y, its GridErrorCov)] on the time-smoothed days: their errors correlated in time
+        start = np.cumsum([0] + self.sizes)
+        for d, o in enumerate(ops):
+            off = start[d]
+            for k, n in getattr(o, "sizes", {}).items():
+                cov = o.covs[k] if isinstance(getattr(o, "covs", None), nn.ModuleDict) and k in o.covs else None
+                s_ = getattr(o.parts[k], "sigma_days", 0) if hasattr(o, "parts") else 0
+                if isinstance(cov, GridErrorCov) and cov.length_days > 0 and s_ in self.full and bool(self.full[s_][d]):
+                    self.slots.setdefault(k, []).append((d, slice(off, off + n), cov))
+                off += n
+        self.slots = {k: s for k, s in self.slots.items() if len(s) > 1}
+        self.lagcorr = {k: torch.exp(-0.5*((t[[d for d, _, _ in s]][:, None] - t[[d for d, _, _ in s]][None])/s[0][2].length_days)**2)
+                        for k, s in self.slots.items()}   # (n, n) correlation between those days
     def forward(self, x):
         if x.ndim < 3 or x.shape[1] != len(self.ops):
             raise ValueError(f"a trajectory of {len(self.ops)} days (B, {len(self.ops)}, C, H, W) expected, got {tuple(x.shape)}")
-        return torch.cat([o(x[:, d]) for d, o in enumerate(self.ops)], -1)
+        if not self.mix: return torch.cat([o(x[:, d]) for d, o in enumerate(self.ops)], -1)
+        mixed = {s: torch.einsum("de,be...->bd...", w.to(x), x) for s, w in self.mix.items()}   # time-smoothed trajectories
+        out = []
+        for d, o in enumerate(self.ops):
+            parts = getattr(o, "parts", None)
+            if parts is None: out.append(o(x[:, d])); continue
+            out += [p(mixed[p.sigma_days][:, d] if getattr(p, "sigma_days", 0) in mixed else x[:, d]) for p in parts.values()]
+        return torch.cat(out, -1) if out else x.new_zeros(x.shape[0], 0)
+    def noise_cov(self, v):
+        "R v: each day's own covariance, plus the cross-day terms of errors correlated in time."
+        out = super().noise_cov(v)
+        for k, s in self.slots.items():
+            g = torch.stack([cov.scatter(v[:, sl]) for _, sl, cov in s])                                 # (n, B, H, W)
+            T = self.lagcorr[k].to(v.dtype) - torch.eye(len(s), dtype=v.dtype)                          # the other days
+            h = torch.einsum("de,ebhw->dbhw", T.to(v.device), g)
+            out = out.index_add(-1, torch.cat([torch.arange(sl.start, sl.stop) for _, sl, _ in s]).to(v.device),
+                                torch.cat([cov.gather(h[i]) for i, (_, _, cov) in enumerate(s)], -1))
+        return out
+    def noise_precond(self, v, a):
+        """≈ (R + diag a)⁻¹ v: by day (`Operator.noise_precond`), except products whose errors are correlated in time and
+        cover the whole grid every day, solved jointly through the eigenvectors of the lags' correlation and the kernels
+        (exact for uniform white and correlated stds, as `GridErrorCov.precond`)."""
+        out = super().noise_precond(v, a)
+        for k, s in self.slots.items():
+            covs = [cov for _, _, cov in s]
+            if not all(len(c.pix) == c.H*c.W and bool((c.corr > 0).all()) for c in covs): continue
+            dt, c0 = v.dtype, covs[0]
+            if not hasattr(self, "_eig"): self._eig = {}
+            if k not in self._eig: self._eig[k] = [torch.linalg.eigh(m.double()) for m in (self.lagcorr[k], c0.ky, c0.kx)]
+            (lt, Qt), (ly, Qy), (lx, Qx) = [(l.to(dt).to(v.device), Q.to(dt).to(v.device)) for l, Q in self._eig[k]]
+            alpha = torch.cat([((c.white.to(dt)**2 + a[sl])/c.corr.to(dt)**2) for (_, sl, c) in s]).mean()
+            g = torch.stack([(v[:, sl]/c.corr.to(dt))[:, torch.argsort(c.pix)].view(-1, c.H, c.W) for _, sl, c in s])   # (n, B, H, W)
+            g = torch.einsum("ed,ebjw,ji,wv->dbiv", Qt, g, Qy, Qx)
+            g = g/(alpha + lt[:, None, None, None]*ly[:, None]*lx[None])
+            g = torch.einsum("de,ebiv,ji,wv->dbjw", Qt, g, Qy, Qx)
+            for i, (_, sl, c) in enumerate(s):
+                out[:, sl] = g[i].flatten(1)[:, c.pix]/c.corr.to(dt)
+        return out
 
 def build_trajectory_operator(obs:dict, # observation set (physical units)
                               days, # the consecutive days of the trajectory (date-likes)
                               grid_ds:xr.Dataset, # state grid and ocean mask
                               stats:xr.Dataset|None=None, # normalisation stats; None = physical units
+                              time_smoothing:bool=True, # L4 maps see the trajectory's days through their time kernel (`TrajectoryOperator`)
                               **kw, # passed to `build_operator` (channels, roles, superobs, correlated, nugget)
                              ) -> TrajectoryOperator:
     "The operator of a trajectory: every day's observations with their own day index (`build_operator` per day)."
-    return TrajectoryOperator([build_operator(obs, d, grid_ds, stats, **kw) for d in days])
+    t = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(days, dtype="datetime64[ns]"))))
+    return TrajectoryOperator([build_operator(obs, d, grid_ds, stats, **kw) for d in days], (t - t[0])/pd.Timedelta(days=1), time_smoothing)
 
 # %% ../nbs/02_observe.ipynb #53329564
 class Stacked(_Blocks):
