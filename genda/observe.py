@@ -21,11 +21,11 @@ __all__ = ['R_EARTH', 'MU_EARTH', 'J2', 'OMEGA_EARTH', 'DAY', 'ORBITS', 'PRESETS
            'grid_obs', 'cloud_fraction', 'cloud_masks', 'gauss_matrices', 'smooth_field', 'error_preset',
            'correlated_noise', 'swot_correlated_error', 'simulate_nadir', 'simulate_swot', 'simulate_sst_l3',
            'simulate_l4', 'simulate_winds', 'simulate', 'save_obs', 'load_obs', 'PointSample', 'GaussianSmoother',
-           'SmoothSample', 'GridErrorCov', 'LowRankErrorCov', 'Operator', 'super_observations', 'block_observations',
-           'build_operator', 'footprint', 'TrajectoryOperator', 'build_trajectory_operator', 'Stacked', 'StateObs',
-           'build_state_obs', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst', 'read_l4_sss',
-           'read_drifters', 'read_obs', 'fixture_product', 'read_winds', 'is_observation_source', 'obs_files',
-           'open_observations', 'fetch_observations', 'fetch_product', 'main']
+           'SmoothSample', 'GridErrorCov', 'kron_precond', 'LowRankErrorCov', 'Operator', 'super_observations',
+           'block_observations', 'build_operator', 'footprint', 'TrajectoryOperator', 'build_trajectory_operator',
+           'Stacked', 'StateObs', 'build_state_obs', 'read_l3_ssh', 'read_l3s_sst', 'read_l4_ssh', 'read_l4_sst',
+           'read_l4_sss', 'read_drifters', 'read_obs', 'fixture_product', 'read_winds', 'is_observation_source',
+           'obs_files', 'open_observations', 'fetch_observations', 'fetch_product', 'main']
 
 # %% ../nbs/02_observe.ipynb #67c1353b
 R_EARTH = 6.371e6        # m
@@ -644,22 +644,36 @@ class GridErrorCov(nn.Module):
         return self.corr.to(dt)*torch.einsum("ij,bjw,vw->biv", self.ky.to(dt), g, self.kx.to(dt)).flatten(1)[:, self.pix]
     def forward(self, v):
         return self.white.to(v.dtype)**2*v + self.gather(self.scatter(v))
+    def covers_grid(self):
+        "Every pixel observed with a correlated part: `kron_precond` applies."
+        return len(self.pix) == self.H*self.W and bool((self.corr > 0).all())
     def precond(self, v, a):
         """≈ (R + diag a)⁻¹ v, a preconditioner for the guidance's solve, exact when a is uniform: on the whole grid
         R + a ≈ C (α I + K_y ⊗ K_x) C (α = mean((w² + a)/c²); exact for uniform w, c) through the kernels'
         eigenvectors; on part of it R's own eigenvectors (up to 2048 pixels), beyond that R's diagonal."""
         dt, M = v.dtype, len(self.pix); c, w2 = self.corr.to(dt), self.white.to(dt)**2
-        if M == self.H*self.W and bool((c > 0).all()):
-            if not hasattr(self, "_eig"): self._eig = [torch.linalg.eigh(k.double()) for k in (self.ky, self.kx)]
-            (ly, Qy), (lx, Qx) = [(l.to(dt), Q.to(dt)) for l, Q in self._eig]
-            g = v.new_zeros(v.shape[0], M); g[:, self.pix] = v/c
-            g = torch.einsum("ji,bjw,wv->biv", Qy, g.view(-1, self.H, self.W), Qx)/(((w2 + a)/c**2).mean() + ly[:, None]*lx[None])
-            return torch.einsum("ij,bjw,vw->biv", Qy, g, Qx).flatten(1)[:, self.pix]/c
+        if self.covers_grid(): return kron_precond([self], _ONE_DAY, [v], [a])[0]
         if M <= 2048:
             if not hasattr(self, "_eigR"): self._eigR = torch.linalg.eigh(self(torch.eye(M, dtype=torch.float64, device=v.device)))
             l, Q = [t.to(dt) for t in self._eigR]
             return ((v @ Q)/(l + a.mean())) @ Q.T
         return v/(w2 + c**2 + a)
+
+_ONE_DAY = (torch.ones(1, dtype=torch.float64), torch.ones(1, 1, dtype=torch.float64))   # eigen pair of a single day's "lag correlation"
+
+def kron_precond(covs:list, # GridErrorCov of n days, each covering the whole grid (`covers_grid`), the same kernels
+                 lag_eig:tuple, # (λ, Q) of the days' lag correlation ρ (n, n)
+                 vs:list, as_:list): # per day: v (B, M) and a (M,)
+    """≈ (R + diag a)⁻¹ v per day for R_dd' = ρ_dd' C_d (K_y ⊗ K_x) C_d' + W_d² δ_dd': as C (α I + ρ ⊗ K_y ⊗ K_x) C, α =
+    mean((w² + a)/c²), through the eigenvectors of ρ and of the kernels; exact for uniform w, c and a."""
+    c0, dt = covs[0], vs[0].dtype
+    if not hasattr(c0, "_eig"): c0._eig = [torch.linalg.eigh(k.double()) for k in (c0.ky, c0.kx)]
+    (lt, Qt), (ly, Qy), (lx, Qx) = [(l.to(vs[0]), Q.to(vs[0])) for l, Q in (lag_eig, *c0._eig)]
+    alpha = torch.cat([(c.white.to(dt)**2 + a)/c.corr.to(dt)**2 for c, a in zip(covs, as_)]).mean()
+    g = torch.stack([(c.scatter(v/c.corr.to(dt)**2)) for c, v in zip(covs, vs)])    # v/c on the grid (n, B, H, W)
+    g = torch.einsum("ed,ebjw,ji,wv->dbiv", Qt, g, Qy, Qx)/(alpha + lt[:, None, None, None]*ly[:, None]*lx[None])
+    g = torch.einsum("de,ebiv,ji,wv->dbjw", Qt, g, Qy, Qx)
+    return [g[i].flatten(1)[:, c.pix]/c.corr.to(dt) for i, c in enumerate(covs)]
 
 class LowRankErrorCov(nn.Module):
     "Error covariance white² + B Bᵀ: independent errors plus a few shared error modes (a swath's bias and tilt per pass and side)."
@@ -973,6 +987,8 @@ class TrajectoryOperator(_Blocks):
         self.slots = {k: s for k, s in self.slots.items() if len(s) > 1}
         self.lagcorr = {k: torch.exp(-0.5*((t[[d for d, _, _ in s]][:, None] - t[[d for d, _, _ in s]][None])/s[0][2].length_days)**2)
                         for k, s in self.slots.items()}   # (n, n) correlation between those days
+        self.lag_eig = {k: torch.linalg.eigh(r) for k, r in self.lagcorr.items()}
+        self.idx = {k: torch.cat([torch.arange(sl.start, sl.stop) for _, sl, _ in s]) for k, s in self.slots.items()}
     def forward(self, x):
         if x.ndim < 3 or x.shape[1] != len(self.ops):
             raise ValueError(f"a trajectory of {len(self.ops)} days (B, {len(self.ops)}, C, H, W) expected, got {tuple(x.shape)}")
@@ -991,28 +1007,16 @@ class TrajectoryOperator(_Blocks):
             g = torch.stack([cov.scatter(v[:, sl]) for _, sl, cov in s])                                 # (n, B, H, W)
             T = self.lagcorr[k].to(v.dtype) - torch.eye(len(s), dtype=v.dtype)                          # the other days
             h = torch.einsum("de,ebhw->dbhw", T.to(v.device), g)
-            out = out.index_add(-1, torch.cat([torch.arange(sl.start, sl.stop) for _, sl, _ in s]).to(v.device),
-                                torch.cat([cov.gather(h[i]) for i, (_, _, cov) in enumerate(s)], -1))
+            out = out.index_add(-1, self.idx[k].to(v.device), torch.cat([cov.gather(h[i]) for i, (_, _, cov) in enumerate(s)], -1))
         return out
     def noise_precond(self, v, a):
         """≈ (R + diag a)⁻¹ v: by day (`Operator.noise_precond`), except products whose errors are correlated in time and
-        cover the whole grid every day, solved jointly through the eigenvectors of the lags' correlation and the kernels
-        (exact for uniform white and correlated stds, as `GridErrorCov.precond`)."""
+        cover the whole grid every day, solved jointly (`kron_precond`: exact for uniform stds)."""
         out = super().noise_precond(v, a)
         for k, s in self.slots.items():
-            covs = [cov for _, _, cov in s]
-            if not all(len(c.pix) == c.H*c.W and bool((c.corr > 0).all()) for c in covs): continue
-            dt, c0 = v.dtype, covs[0]
-            if not hasattr(self, "_eig"): self._eig = {}
-            if k not in self._eig: self._eig[k] = [torch.linalg.eigh(m.double()) for m in (self.lagcorr[k], c0.ky, c0.kx)]
-            (lt, Qt), (ly, Qy), (lx, Qx) = [(l.to(dt).to(v.device), Q.to(dt).to(v.device)) for l, Q in self._eig[k]]
-            alpha = torch.cat([((c.white.to(dt)**2 + a[sl])/c.corr.to(dt)**2) for (_, sl, c) in s]).mean()
-            g = torch.stack([(v[:, sl]/c.corr.to(dt))[:, torch.argsort(c.pix)].view(-1, c.H, c.W) for _, sl, c in s])   # (n, B, H, W)
-            g = torch.einsum("ed,ebjw,ji,wv->dbiv", Qt, g, Qy, Qx)
-            g = g/(alpha + lt[:, None, None, None]*ly[:, None]*lx[None])
-            g = torch.einsum("de,ebiv,ji,wv->dbjw", Qt, g, Qy, Qx)
-            for i, (_, sl, c) in enumerate(s):
-                out[:, sl] = g[i].flatten(1)[:, c.pix]/c.corr.to(dt)
+            if not all(c.covers_grid() for _, _, c in s): continue
+            for (_, sl, _), u in zip(s, kron_precond([c for _, _, c in s], self.lag_eig[k], [v[:, sl] for _, sl, _ in s], [a[sl] for _, sl, _ in s])):
+                out[:, sl] = u
         return out
 
 def build_trajectory_operator(obs:dict, # observation set (physical units)
