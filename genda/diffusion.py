@@ -12,9 +12,10 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['edm_coefficients', 'EDMPrecond', 'sample_sigma', 'edm_weight', 'edm_loss', 'gaussian_kl', 'AnalyticGaussian',
-           'edm_sigmas', 'loglinear_sigmas', 'VPCos', 'denoiser_to_eps', 'eps_to_denoised', 'eps_to_score',
-           'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels', 'initial_state',
-           'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior', 'MLPDenoiser']
+           'Inflated', 'inflated', 'edm_sigmas', 'loglinear_sigmas', 'VPCos', 'denoiser_to_eps', 'eps_to_denoised',
+           'eps_to_score', 'score_to_eps', 'denoiser_to_score', 'predictor_step', 'langevin_step', 'sample_levels',
+           'initial_state', 'heun_sample', 'multistep_sample', 'ddim_sample', 'sampler_moments', 'gaussian_test_prior',
+           'MLPDenoiser']
 
 # %% ../nbs/04_diffusion.ipynb #5252f3c9
 def _bcast(s, x):
@@ -186,6 +187,31 @@ class AnalyticGaussian(nn.Module):
     def kl_from(self, m, P):  # mean and covariance of an approximation
         "KL(N(m, P) ‖ this prior)."
         return gaussian_kl(m, P, self.mu, self.Sigma)
+
+# %% ../nbs/04_diffusion.ipynb #553d2a16
+class Inflated(nn.Module):
+    "The prior of α x', x' ~ D's prior (multiplicative inflation about 0): D_α(x, σ) = α D(x/α, σ/α), exact for any denoiser."
+    def __init__(self,
+                 D,  # denoiser D(x, sigma) (a prior, a window prior)
+                 alpha: float):  # inflation factor (> 0; 1: D itself)
+        super().__init__()
+        if not alpha > 0: raise ValueError(f"inflation must be > 0, not {alpha}")
+        self.D, self.alpha = D, float(alpha)
+        self.sigma_data = self.alpha * float(getattr(D, "sigma_data", 1.0))  # the inflated data's std (guidance preconditioners)
+
+    def forward(self, x, sigma):
+        a = self.alpha
+        return a * self.D(x / a, torch.as_tensor(sigma, device=x.device) / a)
+
+    def crop_mean_model(self, n: int):  # number of crop means (`initial_state`)
+        "D's crop-mean model (μ, V) scaled to (αμ, α²V); None without one."
+        f = getattr(self.D, "crop_mean_model", None)
+        m = f(n) if callable(f) else None
+        return None if m is None else (self.alpha * m[0], self.alpha ** 2 * m[1])
+
+def inflated(D, alpha: float = 1.0):  # denoiser; inflation factor
+    "D itself when alpha is 1, else `Inflated(D, alpha)`."
+    return D if alpha == 1 else Inflated(D, alpha)
 
 # %% ../nbs/04_diffusion.ipynb #ed94c5c2
 def edm_sigmas(steps: int,  # number of steps (returns steps+1 levels, last = 0)

@@ -8,7 +8,7 @@ import math, time
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, initial_state
+from .diffusion import VPCos, edm_sigmas, loglinear_sigmas, sample_levels, initial_state, inflated
 
 # %% auto #0
 __all__ = ['DEFAULT_SOLVER', 'DEFAULT_ITERS', 'DEFAULT_TOL', 'SAMPLER', 'GUIDANCE', 'BASES', 'vp_cos_tmax', 'clamped',
@@ -307,6 +307,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
            whiten: bool = False,  # MMPS: solve with residuals in units of the observation errors
            precond: bool = True,  # MMPS: precondition the solve with the errors' covariance plus a white prior's term
            zeta: float = 1.0,  # DPS step scale
+           inflation: float = 1.0,  # prior inflation α: the posterior under the prior of α x', x' ~ D's prior (`genda.diffusion.Inflated`; 1: D's)
            sigma_max: float | None = 80.,  # cap on sigma/alpha fed to D (EDM range); None: the reference's 1e3
            sigma_min: float | None = None,  # last noise level (grid default)
            seed: int = 0,  # base seed; member i uses a generator seeded from (seed, first_member + i)
@@ -329,6 +330,7 @@ def sample(D,  # denoiser D(x, sigma) -> E[x | x + sigma noise], x (B, *shape), 
     grid = grid or ("logsnr" if method == "mmps" else "vpcos")
     predictor = predictor or ("multistep" if method == "mmps" else "ddim")
     opts = {"mmps": dict(iters=cg_iters, solver=solver, tol=tol, warm=warm, whiten=whiten, precond=precond), "sda": dict(gamma=gamma), "dps": dict(zeta=zeta)}.get(method, {})
+    D = inflated(D, inflation)
     levels = noise_grid(grid, steps, sigma_max=sigma_max, sigma_min=sigma_min).tolist()
     chunk = chunk or members
     t0 = time.perf_counter(); outs = []; nfe = nvjp = 0

@@ -44,7 +44,9 @@ def run(name, swot, a):
               threads=a.threads)
     kw.update(CONFIGS[name])
     if a.prior: kw["prior"] = a.prior
-    out = Path(a.out) / f"{name}-{'swot' if swot else 'noswot'}-{a.days}d{a.members}m{kw['steps']}s-seed{a.seed}"
+    if a.inflation != 1: kw["inflation"] = a.inflation
+    tag = f"-infl{a.inflation:g}" if a.inflation != 1 else ""
+    out = Path(a.out) / f"{name}-{'swot' if swot else 'noswot'}-{a.days}d{a.members}m{kw['steps']}s-seed{a.seed}{tag}"
     t = time.time()
     try:
         run_osse(RunConfig(**kw, out=str(out)))
@@ -77,6 +79,7 @@ def main():
     p.add_argument("--out", default="/tmp/genda-bench-guidance")
     p.add_argument("--prior", default=None, help="another daily prior file (the run refuses one trained on other statistics; "
                    "GENDA_CATALOG selects a catalog whose `season:` matches an older prior)")
+    p.add_argument("--inflation", type=float, default=1.0, help="prior inflation (RunConfig.inflation) of every config")
     p.add_argument("--quick", action="store_true")
     a = p.parse_args()
     if a.quick: a.days, a.members, a.configs = 1, 4, "default,cg3-old"

@@ -22,6 +22,7 @@ METRICS = ["rmse", "mu_2020a", "lambda_x_deg", "lambda_t_days", "crps", "spread_
 def runs(a):
     from genda.experiment import RunConfig, run_osse
     base = dict(start=a.start, days=a.days, members=a.members, steps=a.steps, seed=a.seed, threads=a.threads, swot=a.swot)
+    if a.inflation is not None: base["inflation"] = a.inflation
     out, secs = {}, {}
     confs = [] if a.seams_only else [("daily", dict(trajectory=0, baselines=("oi", "unet"))),
                                      ("window", dict(trajectory=a.trajectory or a.days, baselines=(),
@@ -82,6 +83,7 @@ def main(argv=None):
     p.add_argument("--trajectory", type=int, default=0, help="days per trajectory (0: the whole run)")
     p.add_argument("--blocks", type=int, default=0, help="also run trajectories of this many days, to measure the seams between them")
     p.add_argument("--swot", action="store_true"); p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--inflation", type=float, default=None, help="prior inflation (default: RunConfig's)")
     p.add_argument("--trajectory-prior", default=None, help="coupled | window (default: RunConfig's); the run folder 'window' holds the trajectory run whichever it is")
     p.add_argument("--threads", type=int, default=None); p.add_argument("--out", default="results/bench-window")
     p.add_argument("--seams-only", action="store_true", help="with --blocks: only the chained and independent block runs and their seams")
