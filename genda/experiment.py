@@ -896,7 +896,7 @@ def write_report(out:Path, m:pd.DataFrame, truth, ests, obs, cfg, fs:pd.DataFram
     _spectra_figure(truth, ests, figs/"spectra.png")
     tab = metric_table(m)
     lines = [f"# {out.name}: {cfg.source}, {len(truth.time)} days from {str(day)[:10]}", "",
-             f"GenDA: {cfg.method}, {cfg.steps} steps, {cfg.members} members; {_setting(cfg)}; seed {cfg.seed}.", "",
+             f"GenDA: {cfg.method}, {cfg.steps} steps, {cfg.members} members" + (f", prior inflated ×{cfg.inflation:g}" if cfg.inflation != 1 else "") + f"; {_setting(cfg)}; seed {cfg.seed}.", "",
              _flat(tab).round(4).to_markdown() if len(tab) else "(no metrics)", ""]
     if fs is not None and len(fs):
         lines += ["## Claim 1: fine scales", "", CLAIM1_TEXT, "", claim1_table(fs).round(3).to_markdown(), "",
