@@ -365,9 +365,9 @@ class RunConfig:
         self.baselines = tuple(self.baselines or ())
         if isinstance(self.tile, str) and self.tile != "auto":  # from a command line: "full" or "lat0,lat1,lon0,lon1"
             self.tile = None if self.tile.lower() in ("full", "none", "") else [float(v) for v in self.tile.split(",")]
-        if self.inflation is None:
-            n = _prior_names(self)
-            self.inflation = PRIOR_INFLATION.get(next(iter(n.values())) if len(n) == 1 else None, 1.0)
+        if self.inflation is None:  # the daily prior's calibrated value where the run samples with it alone (day by day, or coupled trajectories)
+            daily = (self.prior or "demo") if not self.trajectory or self.trajectory_prior == "coupled" else None
+            self.inflation = PRIOR_INFLATION.get(daily, 1.0)
         if not self.inflation > 0: raise ValueError(f"inflation must be > 0, not {self.inflation}")
         if not self.error_scale > 0: raise ValueError(f"error_scale must be > 0, not {self.error_scale}")
         if isinstance(self.nadirs, str): self.nadirs = [n.strip() for n in self.nadirs.split(",") if n.strip()]
