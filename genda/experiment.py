@@ -310,6 +310,12 @@ def _dask_sweep(todo:list, # (run id, run folder, parameters)
 # %% ../nbs/10_experiment.ipynb #18f90641
 PRIOR_INFLATION = {"demo": 1.28}  # shipped daily prior -> its inflation: on 6 validation day pairs (2012-01..05) the geometric mean of the pooled ocean spread-skill is 1 there (1.0 -> 0.86, 1.3 -> 1.01) (tests/benchmarks/bench_guidance_inflation_cpu_2026-12-03.txt)
 
+def _prior_names(cfg:RunConfig) -> dict:
+    "The run's prior files (paths or shipped names): `cfg.prior`, else the shipped daily prior, or for trajectories the shipped window and daily priors (a coupled trajectory prior: the daily prior only)."
+    if cfg.trajectory and cfg.trajectory_prior == "coupled": return {"daily prior": cfg.prior or "demo"}
+    if cfg.prior: return {"prior": cfg.prior}
+    return {"prior": "demo-window", "daily prior": "demo"} if cfg.trajectory else {"prior": "demo"}
+
 # %% ../nbs/10_experiment.ipynb #fdd80450
 @dataclass
 class RunConfig:
@@ -365,9 +371,9 @@ class RunConfig:
         self.baselines = tuple(self.baselines or ())
         if isinstance(self.tile, str) and self.tile != "auto":  # from a command line: "full" or "lat0,lat1,lon0,lon1"
             self.tile = None if self.tile.lower() in ("full", "none", "") else [float(v) for v in self.tile.split(",")]
-        if self.inflation is None:  # the daily prior's calibrated value where the run samples with it alone (day by day, or coupled trajectories)
-            daily = (self.prior or "demo") if not self.trajectory or self.trajectory_prior == "coupled" else None
-            self.inflation = PRIOR_INFLATION.get(daily, 1.0)
+        if self.inflation is None:  # the calibrated value of a shipped prior that is the run's only one (day by day, coupled trajectories)
+            n = _prior_names(self)
+            self.inflation = PRIOR_INFLATION.get(next(iter(n.values())), 1.0) if len(n) == 1 else 1.0
         if not self.inflation > 0: raise ValueError(f"inflation must be > 0, not {self.inflation}")
         if not self.error_scale > 0: raise ValueError(f"error_scale must be > 0, not {self.error_scale}")
         if isinstance(self.nadirs, str): self.nadirs = [n.strip() for n in self.nadirs.split(",") if n.strip()]
@@ -407,12 +413,6 @@ def _digest(path) -> str|None:
     import hashlib
     path = Path(path)
     return hashlib.sha1(path.read_bytes()).hexdigest()[:12] if path.is_file() else None
-
-def _prior_names(cfg:RunConfig) -> dict:
-    "The run's prior files (paths or shipped names): `cfg.prior`, else the shipped daily prior, or for trajectories the shipped window and daily priors (a coupled trajectory prior: the daily prior only)."
-    if cfg.trajectory and cfg.trajectory_prior == "coupled": return {"daily prior": cfg.prior or "demo"}
-    if cfg.prior: return {"prior": cfg.prior}
-    return {"prior": "demo-window", "daily prior": "demo"} if cfg.trajectory else {"prior": "demo"}
 
 def provenance(cfg:RunConfig) -> dict:
     "What a run's results depend on beyond its parameters: the prior's and the U-Net's files, the prepared data's version, the observation model's and the sampler's, and a coupled trajectory prior's `COUPLING`."

@@ -973,7 +973,7 @@ class TrajectoryOperator(_Blocks):
         sig = {p.sigma_days for o in ops for p in getattr(o, "parts", {}).values() if getattr(p, "sigma_days", 0) > 0}
         self.full = {s: reach >= 3*s - 1e-9 for s in sig} if time_smoothing and len(ops) > 1 else {}   # days holding ±3σ_t
         gt = lambda s: torch.where(self.full[s][:, None], torch.exp(-0.5*(tt/s)**2)*(tt.abs() <= reach[:, None] + 1e-9), torch.eye(len(t), dtype=t.dtype))
-        self.mix = {s: gt(s)/gt(s).sum(1, keepdim=True) for s in self.full}   # (L, L) weights per σ_t; other days see themselves
+        self.mix = {s: w/w.sum(1, keepdim=True) for s, w in ((s, gt(s)) for s in self.full)}   # (L, L) weights per σ_t; other days see themselves
         self.slots = {}   # product -> [(day, slice of y, its GridErrorCov)] on the time-smoothed days: their errors correlated in time
         start = np.cumsum([0] + self.sizes)
         for d, o in enumerate(ops):
