@@ -2,7 +2,8 @@
 observations of the k days around it (k = 1, 3, 5, ...; SSH data: L4, nadir, SWOT when the run has it; with
 `--channels zos thetao` also SST's), under the mean and space-time covariance of those channels over windows of k
 consecutive days of training crops (32²), beside GenDA day by day, GenDA as one trajectory, and OI, on a
-`bench_window.py` run (its `daily` and `window` folders). Per day and over all days: zos RMSE of each.
+`bench_window.py` run (its `daily` and `window` folders). Per day and over all days: zos RMSE of each; then each
+estimate's space-time λx and λt (2020a rule, `genda.metrics.effective_resolution`), to bound issue 13's λx target too.
 
     python tests/benchmarks/gaussian_window.py results/bench-window                       # SSH data, k = 1, 3, 5, 7
     python tests/benchmarks/gaussian_window.py results/bench-window --channels zos thetao --windows 1 3 5
@@ -16,6 +17,7 @@ import argparse, numpy as np, pandas as pd, xarray as xr, torch
 from genda import data as gd
 from genda.observe import load_obs, build_operator
 from genda.baselines import crop_prior, operator_matrix
+from genda.metrics import effective_resolution
 
 PREFIX = {"zos": "ssh", "thetao": "sst", "so": "sss"}
 
@@ -47,6 +49,7 @@ def main():
            "GenDA trajectory": xr.open_dataset(f"{a.run}/window/genda.nc").zos.mean("member"),
            "OI": xr.open_dataset(f"{a.run}/daily/oi.nc").zos}
     terms, Bi, rows = {}, {}, []
+    fields = {f"Gaussian {k}-day": tr.zos.copy() * np.nan for k in a.windows}
     for day in pd.to_datetime(tr.time.values):
         t = tr.zos.sel(time=day).values; ok = np.isfinite(t)
         r = lambda e: float(np.sqrt(np.mean((np.asarray(e)[ok] - t[ok]) ** 2)))
@@ -67,6 +70,7 @@ def main():
             c = days.index(day)
             z = xa[c * n:c * n + 1024].reshape(32, 32).numpy() * s + np.asarray(m)
             row[f"Gaussian {k}-day"] = r(z)
+            fields[f"Gaussian {k}-day"].loc[dict(time=day)] = np.where(ok, z, np.nan)
         rows.append(row); print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
     df = pd.DataFrame(rows).set_index("day")
     print(f"\nzos RMSE (m) per day; Gaussian analyses from {', '.join(a.channels)} data, {a.crops} training windows\n" + df.round(4).to_string())
@@ -76,6 +80,10 @@ def main():
     print("\nratios to the 1-day Gaussian analysis: " + ", ".join(f"{c} {tot[c] / g1:.3f}" for c in df.columns))
     print(f"GenDA trajectory / GenDA daily {tot['GenDA trajectory'] / tot['GenDA daily']:.3f}; "
           + ", ".join(f"Gaussian {k}-day / OI {tot[f'Gaussian {k}-day'] / tot['OI']:.3f}" for k in a.windows))
+    lam = pd.DataFrame({k: effective_resolution(v, tr.zos) for k, v in {**est, **fields}.items()}).T
+    lam.columns = ["lambda_x_deg", "lambda_t_days"]
+    lam["lambda_x / OI"] = lam["lambda_x_deg"] / lam.loc["OI", "lambda_x_deg"]
+    print("\nzos effective resolution (2020a space-time contour)\n" + lam.round(3).to_string())
 
 
 if __name__ == "__main__":
