@@ -336,7 +336,7 @@ class RunConfig:
     steps:int|None = None # sampler steps (None: genda.sda.default_steps, the fewest that meet 06_sda's exact-posterior targets: MMPS 16, 24 for trajectories; SDA 256, the study's)
     members:int = 8 # ensemble size
     trajectory:int = 0 # GenDA over trajectories of this many consecutive days sampled jointly with the window prior (0: each day alone with the daily prior); a trajectory is the unit a run resumes by
-    trajectory_prior:str = "coupled" # trajectories' prior: coupled (the daily prior on every day, coupled across days by a 5-day Gaussian of every channel's lowest (H/4) × (W/4) DCT modes from the training crops: `genda.sda.CoupledPrior`, `COUPLING`) | window (the shipped 5-day window network, the daily prior below σ = 1)
+    trajectory_prior:str = "coupled" # trajectories' prior: coupled (the daily prior on every day, coupled across days by a 5-day Gaussian of every channel's lowest (H/2) × (W/2) DCT modes from the training crops: `genda.sda.CoupledPrior`, `COUPLING`) | window (the shipped 5-day window network, the daily prior below σ = 1)
     chain:float = 0.02 # consecutive trajectories are chained: each member starts from the same member's last days of the previous trajectory, bound with this error std (normalised units); 0: trajectories drawn independently
     gamma:float = 0.1 # SDA likelihood inflation
     inflation:float|None = None # prior inflation α: sample under the prior of α x', x' ~ the prior (`genda.diffusion.Inflated`); None: the shipped daily prior's, calibrated on the validation half-year (`PRIOR_INFLATION`), 1 for any other prior
@@ -572,7 +572,27 @@ def blocks(days, # the run's days
     if len(out) > 1 and len(out[-1]) < max(window, 1): last = out.pop(); out[-1] += last
     return out
 
-COUPLING = dict(window=5, channels=None, coarsen=4, basis="dct", crops=30000, iters=30)  # `trajectory_prior="coupled"`: days, channels (None: all), coarsening factor and basis (`genda.sda.coarse`: the lowest (H/4)² DCT modes), training crops, Krylov iterations (06_sda's measurements)
+COUPLING = dict(window=5, channels=None, coarsen=2, basis="dct", crops=30000, iters=30)  # `trajectory_prior="coupled"`: days, channels (None: all), coarsening factor and basis (`genda.sda.coarse`: the lowest (H/2)² DCT modes, 16² on the 32² tile; (H/4)² until 2026-12-03), training crops, Krylov iterations (06_sda's measurements)
+
+def _coupling(source:str, size:int, k:int, ch:list) -> tuple:
+    """`COUPLING`'s Gaussian of `source`'s training crops as (μ, (λ, U)), `CoupledPrior`'s arguments; cached in
+    `genda.data.cache_dir()/coupling` by the prepared data's version and the settings (at 16² modes × 7 channels × 5 days
+    the covariance and its eigendecomposition take minutes). A file that does not load is rebuilt."""
+    import hashlib, json, os, torch
+    from genda import data
+    from genda.baselines import crop_prior
+    keys = [data._prepared_folder(source).name, size, k, list(ch)] + [COUPLING[c] for c in ("coarsen", "basis", "crops")]
+    path = data.cache_dir() / "coupling" / f"{hashlib.sha1(json.dumps(keys).encode()).hexdigest()[:12]}.pt"
+    if path.exists():
+        try:
+            d = torch.load(path, weights_only=True)
+            return d["mu"], (d["lam"], d["U"])
+        except Exception: warnings.warn(f"{path} does not load: rebuilt")
+    mu, B = crop_prior(source, size, COUPLING["crops"], window=k, channels=ch, coarsen=COUPLING["coarsen"], basis=COUPLING["basis"])
+    lam, U = torch.linalg.eigh(B)
+    path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_suffix(f".tmp{os.getpid()}")
+    torch.save(dict(mu=mu, lam=lam, U=U.float(), keys=keys), tmp); os.replace(tmp, path)   # atomic: a killed run leaves no half file
+    return mu, (lam, U.float())
 
 def _prior(cfg:RunConfig, source:str="demo"):
     """The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the
@@ -582,7 +602,6 @@ def _prior(cfg:RunConfig, source:str="demo"):
     names = _prior_names(cfg)
     if cfg.trajectory and cfg.trajectory_prior == "coupled":
         from genda.sda import CoupledPrior
-        from genda.baselines import crop_prior
         from genda.data import CHANNELS
         daily, k, f = load_prior(names["daily prior"]), COUPLING["window"], COUPLING["coarsen"]
         w = int(getattr(daily, "window", 1) or 1)
@@ -591,8 +610,8 @@ def _prior(cfg:RunConfig, source:str="demo"):
             return daily
         if cfg.trajectory < k: raise ValueError(f"trajectory={cfg.trajectory} is shorter than the prior's window of {k} days (the coupled prior's Gaussian)")
         ch = [CHANNELS.index(c) for c in COUPLING["channels"] or CHANNELS]
-        mu, B = crop_prior(source, daily.img_size, COUPLING["crops"], window=k, channels=ch, coarsen=f, basis=COUPLING["basis"])
-        return CoupledPrior(daily, mu, B, k, ch, coarsen=f, basis=COUPLING["basis"])
+        mu, eig = _coupling(source, daily.img_size, k, ch)
+        return CoupledPrior(daily, mu, eig, k, ch, coarsen=f, basis=COUPLING["basis"])
     pr = load_prior(names["prior"])
     w = int(getattr(pr, "window", 1))
     if cfg.trajectory and w < 2: raise ValueError(f"trajectory={cfg.trajectory} needs a window prior; {cfg.prior!r} is a daily prior")

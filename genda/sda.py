@@ -551,7 +551,7 @@ class CoupledPrior(WindowPrior):
     def __init__(self,
                  daily,  # daily prior D(x, σ) on (B, C, H, W) (`genda.train.load_prior("demo")`)
                  mu,  # (k·c·h·w,) the Gaussian's mean: k days of c channels' block means, h = H / f (`genda.baselines.crop_prior`)
-                 cov,  # (k·c·h·w, k·c·h·w) its covariance
+                 cov,  # (k·c·h·w, k·c·h·w) its covariance, or its eigendecomposition (λ, U) (`torch.linalg.eigh`; minutes at 16² modes × 7 channels × 5 days, so `genda.experiment` caches it)
                  window: int,  # k
                  channels: list,  # indices of the c coupled channels in the daily prior's state
                  coarsen: int = 1,  # f: the Gaussian models (H/f) × (W/f) coarse values per channel
@@ -559,14 +559,18 @@ class CoupledPrior(WindowPrior):
                  dtype=torch.float32):  # of the Gaussian terms (computed outside autocast)
         super().__init__(daily, window=window)
         self.ch, self.f, self.basis, self.channels = list(channels), int(coarsen), check_basis(basis), getattr(daily, "channels", None)
-        cov = torch.as_tensor(cov, dtype=torch.float64); mu = torch.as_tensor(mu, dtype=torch.float64)
+        mu = torch.as_tensor(mu, dtype=torch.float64)
+        lam, U = (torch.as_tensor(t, dtype=torch.float64) for t in cov) if isinstance(cov, (tuple, list)) else torch.linalg.eigh(torch.as_tensor(cov, dtype=torch.float64))
         k = self.window; n = len(mu) // k
-        if len(mu) != k * n or cov.shape != (len(mu), len(mu)): raise ValueError(f"mean {tuple(mu.shape)} and covariance {tuple(cov.shape)} are not of {k} days")
+        if len(mu) != k * n or U.shape != (len(mu), len(mu)) or lam.shape != mu.shape: raise ValueError(f"mean {tuple(mu.shape)} and covariance {tuple(U.shape)} are not of {k} days")
         def eig(S):  # eigenvalues (clipped at 0) and eigenvectors, in `dtype`
-            lam, U = torch.linalg.eigh(S)
-            return lam.clamp(min=0).to(dtype), U.to(dtype)
-        self.mu, (self.lam, self.U), self.n = mu.to(dtype), eig(cov), n
-        self.marg = [(mu[p * n:(p + 1) * n].to(dtype), *eig(cov[p * n:(p + 1) * n, p * n:(p + 1) * n])) for p in range(k)]  # each day's marginal
+            l, V = torch.linalg.eigh(S)
+            return l.clamp(min=0).to(dtype), V.to(dtype)
+        self.mu, self.lam, self.U, self.n = mu.to(dtype), lam.clamp(min=0).to(dtype), U.to(dtype), n
+        def block(p):  # day p's marginal covariance, U_p diag(λ) U_pᵀ
+            Up = U[p * n:(p + 1) * n]
+            return (Up * lam.clamp(min=0)) @ Up.T
+        self.marg = [(mu[p * n:(p + 1) * n].to(dtype), *eig(block(p))) for p in range(k)]  # each day's marginal
 
     def crop_mean_model(self, n: int):  # L·C crop means
         "The daily prior's crop-mean model on every day, days independent (`genda.diffusion.initial_state`)."

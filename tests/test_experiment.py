@@ -242,7 +242,8 @@ def test_coupled_trajectory_prior_in_an_osse(tmp_path, monkeypatch):
     import torch
     from genda.experiment import RunConfig, run_osse, _prior, provenance, COUPLING
     from genda.baselines import crop_prior
-    monkeypatch.setitem(COUPLING, "crops", 2000)   # a cheaper Gaussian than the shipped 30000 crops: _prior and the run each build one
+    monkeypatch.setitem(COUPLING, "crops", 2000)   # a cheaper Gaussian than the shipped 30000 crops of 16² modes (test_trajectory_run_resumes_by_trajectory builds that one)
+    monkeypatch.setitem(COUPLING, "coarsen", 4)
     from genda.sda import CoupledPrior
     mu, B = crop_prior("demo", 32, 300, window=2, channels=[0], batch=100, ridge=0.)
     mc, Bc = crop_prior("demo", 32, 300, window=2, channels=[0], batch=100, coarsen=4, ridge=0.)
