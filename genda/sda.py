@@ -566,10 +566,11 @@ class CoupledPrior(WindowPrior):
         def eig(S):  # eigenvalues (clipped at 0) and eigenvectors, in `dtype`
             l, V = torch.linalg.eigh(S)
             return l.clamp(min=0).to(dtype), V.to(dtype)
-        self.mu, self.lam, self.U, self.n = mu.to(dtype), lam.clamp(min=0).to(dtype), U.to(dtype), n
+        lam = lam.clamp(min=0)
+        self.mu, self.lam, self.U, self.n = mu.to(dtype), lam.to(dtype), U.to(dtype), n
         def block(p):  # day p's marginal covariance, U_p diag(λ) U_pᵀ
             Up = U[p * n:(p + 1) * n]
-            return (Up * lam.clamp(min=0)) @ Up.T
+            return (Up * lam) @ Up.T
         self.marg = [(mu[p * n:(p + 1) * n].to(dtype), *eig(block(p))) for p in range(k)]  # each day's marginal
 
     def crop_mean_model(self, n: int):  # L·C crop means
