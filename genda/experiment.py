@@ -589,10 +589,10 @@ def _coupling(source:str, size:int, k:int, ch:list) -> tuple:
             return d["mu"], (d["lam"], d["U"])
         except Exception: warnings.warn(f"{path} does not load: rebuilt")
     mu, B = crop_prior(source, size, COUPLING["crops"], window=k, channels=ch, coarsen=COUPLING["coarsen"], basis=COUPLING["basis"])
-    lam, U = torch.linalg.eigh(B)
+    lam, U = torch.linalg.eigh(B); U = U.float()   # float32, as CoupledPrior keeps it: half the file
     path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save(dict(mu=mu, lam=lam, U=U.float(), keys=keys), tmp); os.replace(tmp, path)   # atomic: a killed run leaves no half file
-    return mu, (lam, U.float())
+    torch.save(dict(mu=mu, lam=lam, U=U, keys=keys), tmp); os.replace(tmp, path)   # atomic: a killed run leaves no half file
+    return mu, (lam, U)
 
 def _prior(cfg:RunConfig, source:str="demo"):
     """The run's prior (`_prior_names`); the shipped pair for trajectories is a `genda.sda.WindowPrior` switching to the
